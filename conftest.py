@@ -1,0 +1,3 @@
+"""Registers the harness's pytest plugin for every test under this root."""
+
+pytest_plugins = ["fixtures.plugin"]

@@ -1,0 +1,108 @@
+"""Command line: ``python -m harness images build`` and ``python -m harness cleanup``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import dotenv
+
+from harness.engine import connect_engine
+from harness.errors import HarnessError
+from harness.images import (
+    LOCAL_DOCKER_AUTH_IMAGE,
+    LOCAL_REGISTRY_IMAGE,
+    REGISTRY_VERSIONS,
+    ensure_local_images,
+)
+from harness.stack import remove_run_containers
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def build_images(arguments: argparse.Namespace) -> int:
+    client = connect_engine()
+    versions = (
+        REGISTRY_VERSIONS
+        if arguments.registry_version == "all"
+        else (arguments.registry_version,)
+    )
+    results = ensure_local_images(
+        client, versions, _print, arguments.docker_auth_binary
+    )
+
+    failed = [result for result in results if result.error]
+    ready = {result.image for result in results if not result.error}
+    env_file = arguments.env_file
+    if env_file is not None:
+        env_file.touch(exist_ok=True)
+        if LOCAL_DOCKER_AUTH_IMAGE in ready:
+            dotenv.set_key(
+                env_file, "HARNESS_DOCKER_AUTH_IMAGE", LOCAL_DOCKER_AUTH_IMAGE
+            )
+        if all(LOCAL_REGISTRY_IMAGE.format(version=v) in ready for v in versions):
+            dotenv.set_key(env_file, "HARNESS_REGISTRY_IMAGE", LOCAL_REGISTRY_IMAGE)
+        _print(f"settings for the local images written to {env_file}")
+
+    _print("")
+    for result in results:
+        state = "FAILED" if result.error else ("built" if result.built else "present")
+        _print(f"{state:>8}  {result.image}")
+    if failed:
+        _print(f"\n{len(failed)} image(s) could not be built; the reasons are above.")
+    return 1 if failed else 0
+
+
+def cleanup(arguments: argparse.Namespace) -> int:
+    removed = remove_run_containers(connect_engine())
+    _print(f"removed {removed} container(s) left by earlier runs")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    images = commands.add_parser("images", help="manage the images a run uses")
+    image_commands = images.add_subparsers(dest="images_command", required=True)
+    build = image_commands.add_parser(
+        "build", help="build the local images that are missing (no registry needed)"
+    )
+    build.add_argument(
+        "--registry-version",
+        choices=[*REGISTRY_VERSIONS, "all"],
+        default="all",
+        help="which registry image(s) to build (default: all)",
+    )
+    build.add_argument(
+        "--docker-auth-binary",
+        type=Path,
+        default=None,
+        help="package this auth_server binary instead of building it",
+    )
+    build.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="write settings that select the local images into this file",
+    )
+    build.set_defaults(run=build_images)
+
+    clean = commands.add_parser(
+        "cleanup", help="remove containers left by interrupted runs"
+    )
+    clean.set_defaults(run=cleanup)
+
+    arguments = parser.parse_args(argv)
+    try:
+        return int(arguments.run(arguments))
+    except HarnessError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

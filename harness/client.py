@@ -1,0 +1,185 @@
+"""A user at the Docker Engine, driven through docker-py: the ``sdk`` client.
+
+This is what the reference notes did from Go: the Engine logs in, pushes and pulls,
+and fetches tokens from the realm itself. Every action starts from a fresh API client
+holding only the credentials it is given, so no cell depends on another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from harness.engine import engine_address
+from harness.matrix import Outcome, User
+from harness.outcomes import Observation, classify_refusal
+from harness.redaction import redactor
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def private_docker_config() -> Iterator[Path]:
+    """Point DOCKER_CONFIG at an empty private folder for the duration.
+
+    docker-py reads credentials from the user's ~/.docker/config.json (and its credential
+    helpers) unless told otherwise; the harness must neither use nor touch them.
+    """
+    previous = os.environ.get("DOCKER_CONFIG")
+    with tempfile.TemporaryDirectory(prefix="registry-harness-docker-") as folder:
+        os.environ["DOCKER_CONFIG"] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if previous is None:
+                os.environ.pop("DOCKER_CONFIG", None)
+            else:
+                os.environ["DOCKER_CONFIG"] = previous
+
+
+def _split(reference: str) -> tuple[str, str]:
+    repository, _, tag = reference.rpartition(":")
+    return repository, tag
+
+
+class EngineClient:
+    """Login, push, pull and logout as one user, through the Docker Engine's API."""
+
+    name = "sdk"
+
+    def __init__(
+        self,
+        engine: docker.DockerClient,
+        registry: str,
+        probe_image: str,
+        docker_config: Path,
+    ) -> None:
+        self._engine = engine
+        self.registry = registry
+        self._probe_image = probe_image
+        self._config_file = docker_config / "config.json"
+
+    def _api(self) -> docker.APIClient:
+        # A new client each time: docker-py keeps logins in memory per client.
+        return docker.APIClient(
+            base_url=engine_address(), version=self._engine.api.api_version
+        )
+
+    @staticmethod
+    def _auth(user: User) -> dict[str, str]:
+        return {"username": user.name, "password": user.password}
+
+    def login(self, user: User) -> Observation:
+        try:
+            # reauth: without it docker-py answers from its cache for a name it has seen.
+            answer = self._api().login(
+                user.name,
+                user.password,
+                registry=self.registry,
+                reauth=True,
+                dockercfg_path=str(self._config_file),
+            )
+        except docker.errors.APIError as error:
+            return _refusal(error)
+        return Observation(
+            Outcome.OK, redactor.redact(str(answer.get("Status", answer)))
+        )
+
+    def push(self, user: User, reference: str) -> Observation:
+        login = self.login(user)
+        if login.outcome is not Outcome.OK:
+            return login
+        repository, tag = _split(f"{self.registry}/{reference}")
+        api = self._api()
+        api.tag(self._probe_image, repository, tag)
+        try:
+            # A refused push does not raise: the error is an entry of the progress
+            # stream, which must be read to its end.
+            stream = api.push(
+                repository, tag, stream=True, decode=True, auth_config=self._auth(user)
+            )
+            return _from_stream(stream)
+        except docker.errors.APIError as error:
+            return _refusal(error)
+        finally:
+            _untag(api, f"{repository}:{tag}")
+
+    def pull(self, user: User | None, reference: str) -> Observation:
+        """Pull ``reference`` as ``user``, or without credentials when ``user`` is None."""
+        if user is not None:
+            login = self.login(user)
+            if login.outcome is not Outcome.OK:
+                return login
+        repository, tag = _split(f"{self.registry}/{reference}")
+        api = self._api()
+        try:
+            stream = api.pull(
+                repository,
+                tag,
+                stream=True,
+                decode=True,
+                auth_config=self._auth(user) if user else None,
+            )
+            return _from_stream(stream)
+        except docker.errors.APIError as error:
+            return _refusal(error)
+        finally:
+            _untag(api, f"{repository}:{tag}")
+
+    def logout(self, user: User, check_reference: str) -> Observation:
+        """Log in, log out, and prove it: a pull without credentials must be refused.
+
+        The Engine keeps no login state of its own (docker-py has no logout): logging
+        out means the client forgets the credentials. What can be checked is that the
+        registry then refuses the same client.
+        """
+        login = self.login(user)
+        if login.outcome is not Outcome.OK:
+            return login
+        if self._config_file.exists():  # docker-py never writes it; a CLI login would
+            self._config_file.unlink()
+        anonymous = self.pull(None, check_reference)
+        if anonymous.outcome is Outcome.OK:
+            return Observation(
+                Outcome.ERROR,
+                f"after logout a pull of {check_reference} without credentials succeeded",
+            )
+        return Observation(
+            Outcome.OK,
+            f"credentials removed; a pull without them was refused: {anonymous.message}",
+        )
+
+
+def _from_stream(stream: Any) -> Observation:
+    last_status = ""
+    errors = []
+    for chunk in stream:
+        if "error" in chunk or "errorDetail" in chunk:
+            detail = chunk.get("errorDetail") or {}
+            errors.append(str(chunk.get("error") or detail.get("message", chunk)))
+        elif "status" in chunk:
+            last_status = str(chunk["status"])
+    if errors:
+        message = redactor.redact("\n".join(errors))
+        return Observation(classify_refusal(message), message)
+    return Observation(Outcome.OK, redactor.redact(last_status))
+
+
+def _refusal(error: docker.errors.APIError) -> Observation:
+    message = redactor.redact(str(error.explanation or error))
+    return Observation(classify_refusal(message), message)
+
+
+def _untag(api: docker.APIClient, reference: str) -> None:
+    try:
+        api.remove_image(reference, noprune=True)
+    except docker.errors.APIError:
+        pass  # not there: the push or pull never produced it

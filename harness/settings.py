@@ -1,0 +1,124 @@
+"""The run's settings, each resolved in one place: option > environment > ini > default.
+
+The environment layer includes a ``.env`` file at the project root (variables already
+set in the environment win over it): ``scripts/setup`` writes there the settings that
+point a machine without Docker Hub at its locally built images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from harness.errors import SettingError
+from harness.images import (
+    DEFAULT_REGISTRY_VERSION,
+    REGISTRY_VERSIONS,
+    UPSTREAM_DOCKER_AUTH_IMAGE,
+    UPSTREAM_REGISTRY_IMAGE,
+)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str  # the ini key; the option is --name-with-dashes
+    env: str
+    default: str
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: str
+    source: str  # where the value came from, shown in reports and errors
+
+
+SETTINGS = (
+    SettingSpec(
+        "matrix",
+        "HARNESS_MATRIX",
+        "scenarios/seed.yaml",
+        "matrix file to run (relative to the project root)",
+    ),
+    SettingSpec(
+        "registry_version",
+        "HARNESS_REGISTRY_VERSION",
+        DEFAULT_REGISTRY_VERSION,
+        "distribution registry version of the embedded stack",
+        REGISTRY_VERSIONS,
+    ),
+    SettingSpec(
+        "registry_image",
+        "HARNESS_REGISTRY_IMAGE",
+        UPSTREAM_REGISTRY_IMAGE,
+        "registry image; {version} is replaced by the registry version",
+    ),
+    SettingSpec(
+        "docker_auth_image",
+        "HARNESS_DOCKER_AUTH_IMAGE",
+        UPSTREAM_DOCKER_AUTH_IMAGE,
+        "docker_auth image of the embedded stack",
+    ),
+    SettingSpec(
+        "client",
+        "HARNESS_CLIENT",
+        "sdk",
+        "how users reach the registry: sdk (docker-py through the Engine)",
+        ("sdk",),
+    ),
+    SettingSpec(
+        "startup_timeout",
+        "HARNESS_STARTUP_TIMEOUT",
+        "60",
+        "seconds to wait for each container to answer",
+    ),
+)
+
+
+def resolve(
+    spec: SettingSpec,
+    option: str | None,
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str | None],
+    ini: str | None,
+) -> Resolved:
+    """Pick the first layer that sets ``spec`` and check the value."""
+    if option is not None:
+        resolved = Resolved(option, f"option {spec.option}")
+    elif environ.get(spec.env):
+        resolved = Resolved(environ[spec.env], f"environment variable {spec.env}")
+    elif dotenv.get(spec.env):
+        resolved = Resolved(str(dotenv[spec.env]), f"{spec.env} in .env")
+    elif ini:
+        resolved = Resolved(ini, f"ini option {spec.name}")
+    else:
+        resolved = Resolved(spec.default, "default")
+    _check(spec, resolved)
+    return resolved
+
+
+def _check(spec: SettingSpec, resolved: Resolved) -> None:
+    problem = None
+    if spec.choices and resolved.value not in spec.choices:
+        problem = f"choose one of {', '.join(spec.choices)}"
+    elif spec.name == "startup_timeout":
+        try:
+            if float(resolved.value) <= 0:
+                problem = "give a positive number of seconds"
+        except ValueError:
+            problem = "give a number of seconds, such as 60"
+    elif spec.name == "registry_image":
+        try:
+            resolved.value.format(version="0")
+        except (KeyError, IndexError, ValueError):
+            problem = "the only placeholder allowed is {version}"
+    if problem:
+        raise SettingError(
+            f"Setting {spec.name} has the value {resolved.value!r} (from {resolved.source}): "
+            f"{problem}."
+        )

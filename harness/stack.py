@@ -1,0 +1,322 @@
+"""The embedded stack: docker_auth first, then a registry that trusts its tokens.
+
+Both run as testcontainers containers with their ports published on 127.0.0.1 only;
+everything is addressed as ``localhost:<port>``. The generated key pair and docker_auth
+configuration live in a private temporary folder that is deleted with the stack.
+
+Limitations: the folder is bind-mounted, so the Engine must run on this machine (a
+remote DOCKER_HOST cannot see it); and testcontainers' reaper (Ryuk) is not used, since
+its image comes from Docker Hub: containers carry a run label and are removed by it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import requests
+from testcontainers.core.container import DockerContainer
+
+from harness.auth_config import (
+    CONFIG_DIR_IN_CONTAINER,
+    CONFIG_FILE_NAME,
+    LISTEN_PORT,
+    SSL_DIR_IN_CONTAINER,
+    TokenSettings,
+    render_auth_config,
+)
+from harness.challenge import BearerChallenge, parse_bearer_challenge
+from harness.errors import ContainerStartError
+from harness.images import LABEL_PREFIX, REGISTRY_PORT
+from harness.redaction import redactor
+from harness.tls import (
+    CERTIFICATE_NAME,
+    KEY_NAME,
+    ServerIdentity,
+    write_server_identity,
+)
+
+logger = logging.getLogger(__name__)
+
+RUN_LABEL = f"{LABEL_PREFIX}.run"
+SERVICE = "Docker registry"
+LOG_LINES_ON_FAILURE = 25
+
+# Set before testcontainers reads its configuration. Ryuk's image cannot be pulled
+# offline; and because some machines carry /.dockerenv, testcontainers would otherwise
+# believe it runs in a container and address the bridge gateway instead of localhost.
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+os.environ.setdefault("TESTCONTAINERS_HOST_OVERRIDE", "localhost")
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    docker_auth_image: str
+    registry_image: str
+    registry_version: str
+    startup_timeout: float = 60.0
+    token: TokenSettings = field(default_factory=TokenSettings)
+    # More REGISTRY_* variables for the registry (storage, logging); applied last.
+    registry_environment: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StackEndpoints:
+    registry: str  # localhost:<port>, as clients name it in image references
+    realm: str
+    service: str
+    certificate: Path  # trusted by clients that talk to the token server themselves
+
+
+class _LoopbackContainer(DockerContainer):
+    """A container whose ports are published on 127.0.0.1 only, on free host ports."""
+
+    def publish_on_loopback(self, port: int) -> _LoopbackContainer:
+        # testcontainers' own port helpers bind every interface; docker-py accepts an
+        # (address, port) pair, with port None for any free port.
+        self.ports[f"{port}/tcp"] = ("127.0.0.1", None)  # type: ignore[assignment]
+        return self
+
+    def host_port(self, port: int) -> int:
+        container = self.get_wrapped_container()
+        container.reload()
+        bindings = container.attrs["NetworkSettings"]["Ports"].get(f"{port}/tcp") or []
+        if not bindings:
+            raise ContainerStartError(
+                f"{container.name}: port {port} was not published"
+            )
+        return int(bindings[0]["HostPort"])
+
+
+class EmbeddedStack:
+    """Starts docker_auth and the registry for one run; a context manager."""
+
+    def __init__(
+        self,
+        settings: StackSettings,
+        passwords: Mapping[str, str],
+        acl: Sequence[Mapping[str, Any]],
+        run_id: str,
+    ) -> None:
+        self.settings = settings
+        self._passwords = passwords
+        self._acl = acl
+        self._run_id = run_id
+        self._containers: list[_LoopbackContainer] = []
+        self._workdir: Path | None = None
+        self._identity: ServerIdentity | None = None
+
+    def __enter__(self) -> StackEndpoints:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> StackEndpoints:
+        identity = self.write_server_files()
+        auth_port = self.start_token_server()
+        realm = f"https://localhost:{auth_port}/auth"
+        registry_port = self.start_registry(realm)
+        return StackEndpoints(
+            f"localhost:{registry_port}", realm, SERVICE, identity.certificate
+        )
+
+    def write_server_files(self) -> ServerIdentity:
+        """The key pair and docker_auth configuration, in a private temporary folder."""
+        workdir = self._workdir = Path(tempfile.mkdtemp(prefix="registry-harness-"))
+        ssl_dir, config_dir = workdir / "ssl", workdir / "config"
+        ssl_dir.mkdir(mode=0o700)
+        config_dir.mkdir(mode=0o700)
+        self._identity = write_server_identity(ssl_dir)
+        config = render_auth_config(
+            self._passwords,
+            self._acl,
+            self.settings.token,
+            certificate_name=CERTIFICATE_NAME,
+            key_name=KEY_NAME,
+        )
+        config_file = config_dir / CONFIG_FILE_NAME
+        config_file.touch(mode=0o600)
+        config_file.write_text(config)
+        return self._identity
+
+    def _container(self, image: str, name: str) -> _LoopbackContainer:
+        container = _LoopbackContainer(image)
+        container.with_name(f"registry-harness-{name}-{self._run_id}")
+        container.with_kwargs(labels={RUN_LABEL: self._run_id})
+        self._containers.append(container)
+        return container
+
+    def start_token_server(self) -> int:
+        """Start docker_auth and wait until it answers over TLS; return its host port."""
+        assert self._workdir is not None and self._identity is not None
+        certificate = self._identity.certificate
+        ssl_dir, config_dir = self._workdir / "ssl", self._workdir / "config"
+        container = self._container(self.settings.docker_auth_image, "auth")
+        container.publish_on_loopback(LISTEN_PORT)
+        container.with_volume_mapping(str(config_dir), CONFIG_DIR_IN_CONTAINER, "ro")
+        container.with_volume_mapping(str(ssl_dir), SSL_DIR_IN_CONTAINER, "ro")
+        container.with_command(
+            ["--logtostderr", f"{CONFIG_DIR_IN_CONTAINER}/{CONFIG_FILE_NAME}"]
+        )
+        container.start()
+        port = container.host_port(LISTEN_PORT)
+        logger.info(
+            "docker_auth (%s) on localhost:%d", self.settings.docker_auth_image, port
+        )
+
+        url = f"https://localhost:{port}/auth"
+
+        def answers_over_tls() -> bool:
+            try:
+                # Without credentials docker_auth answers 401: proof that TLS and the
+                # HTTP server are up, without logging in anyone.
+                response = requests.get(url, verify=str(certificate), timeout=3)
+            except requests.RequestException as error:
+                logger.debug("token server not ready: %s", error)
+                return False
+            return response.status_code == 401
+
+        _wait(
+            container,
+            answers_over_tls,
+            f"docker_auth to answer {url} over TLS",
+            self.settings.startup_timeout,
+        )
+        return port
+
+    def start_registry(self, realm: str) -> int:
+        """Start the registry, trusting tokens from ``realm``; return its host port."""
+        assert self._identity is not None
+        certificate = self._identity.certificate
+        container = self._container(self.settings.registry_image, "registry")
+        container.publish_on_loopback(REGISTRY_PORT)
+        bundle = f"{SSL_DIR_IN_CONTAINER}/{CERTIFICATE_NAME}"
+        container.with_volume_mapping(str(certificate), bundle, "ro")  # not the key
+        container.with_envs(
+            REGISTRY_AUTH="token",
+            REGISTRY_AUTH_TOKEN_REALM=realm,
+            REGISTRY_AUTH_TOKEN_SERVICE=SERVICE,
+            REGISTRY_AUTH_TOKEN_ISSUER=self.settings.token.issuer,
+            REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE=bundle,
+            REGISTRY_STORAGE_DELETE_ENABLED="true",
+        )
+        container.with_envs(**self.settings.registry_environment)
+        container.start()
+        port = container.host_port(REGISTRY_PORT)
+        logger.info("registry (%s) on localhost:%d", self.settings.registry_image, port)
+
+        url = f"http://localhost:{port}/v2/"
+        expected = BearerChallenge(realm=realm, service=SERVICE)
+
+        def challenges_for_tokens() -> bool:
+            challenge = _fetch_challenge(url)
+            if challenge is None:
+                return False
+            if (challenge.realm, challenge.service) != (
+                expected.realm,
+                expected.service,
+            ):
+                raise ContainerStartError(
+                    f"The registry at {url} challenges with realm {challenge.realm!r} and "
+                    f"service {challenge.service!r}, not {realm!r} and {SERVICE!r}: its "
+                    "token settings were not applied. Is the image a distribution registry?"
+                )
+            return True
+
+        _wait(
+            container,
+            challenges_for_tokens,
+            f"the registry to answer {url} with a Bearer challenge",
+            self.settings.startup_timeout,
+        )
+        return port
+
+    def stop(self) -> None:
+        for container in reversed(self._containers):
+            try:
+                container.stop()
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.DockerException as error:
+                logger.warning("could not remove container: %s", error)
+        self._containers.clear()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+
+def _fetch_challenge(url: str) -> BearerChallenge | None:
+    try:
+        response = requests.get(url, timeout=3)
+    except requests.RequestException as error:
+        logger.debug("registry not ready: %s", error)
+        return None
+    if response.status_code != 401:
+        return None  # 200 would mean this registry asks for no token at all
+    return parse_bearer_challenge(response.headers.get("WWW-Authenticate", ""))
+
+
+def _wait(
+    container: _LoopbackContainer, ready: Any, awaited: str, timeout: float
+) -> None:
+    """Poll ``ready`` until it is true; fail early if the container stops."""
+    started = time.monotonic()
+    while True:
+        wrapped = container.get_wrapped_container()
+        wrapped.reload()
+        state = wrapped.attrs["State"]
+        if state["Status"] in {"exited", "dead"}:
+            raise ContainerStartError(
+                _start_failure(
+                    wrapped,
+                    awaited,
+                    time.monotonic() - started,
+                    f"it stopped (exit code {state.get('ExitCode')})",
+                )
+            )
+        if ready():
+            return
+        if time.monotonic() - started > timeout:
+            raise ContainerStartError(
+                _start_failure(
+                    wrapped,
+                    awaited,
+                    timeout,
+                    f"it is still {state['Status']}",
+                )
+            )
+        time.sleep(0.25)
+
+
+def _start_failure(container: Any, awaited: str, seconds: float, state: str) -> str:
+    logs = container.logs(tail=LOG_LINES_ON_FAILURE).decode(errors="replace").rstrip()
+    image = container.attrs["Config"]["Image"]
+    return redactor.redact(
+        f"Container {container.name} ({image}) did not come up: waited {seconds:.0f} s "
+        f"for {awaited}, and {state}. Its last log lines:\n{logs or '(none)'}"
+    )
+
+
+def remove_run_containers(
+    client: docker.DockerClient, run_id: str | None = None
+) -> int:
+    """Remove containers left by a run (any run when ``run_id`` is None)."""
+    label = RUN_LABEL if run_id is None else f"{RUN_LABEL}={run_id}"
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": label}):
+        container.remove(force=True, v=True)
+        removed += 1
+    return removed

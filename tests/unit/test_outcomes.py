@@ -1,0 +1,75 @@
+import pytest
+
+from harness.matrix import Action, Cell, Expectation, Outcome
+from harness.outcomes import Observation, classify_refusal, expand_message, judge
+
+DENIED_TEXT = "denied: requested access to the resource is denied"
+
+
+def _cell(user="user02", action=Action.PULL, reference="adminimage:1", outcome=None):
+    return Cell(user, action, reference, Expectation(outcome or Outcome.DENIED))
+
+
+@pytest.mark.parametrize(
+    ("message", "outcome"),
+    [
+        (DENIED_TEXT, Outcome.DENIED),
+        (
+            "pull access denied for localhost:5000/adminimage, repository does not "
+            "exist or may require 'docker login': " + DENIED_TEXT,
+            Outcome.DENIED,
+        ),
+        (
+            'Get "http://localhost:5000/v2/": unauthorized: authentication required',
+            Outcome.UNAUTHORIZED,
+        ),
+        (
+            'Head "http://localhost:5000/v2/adminimage/manifests/1": '
+            "unauthorized: authentication required",
+            Outcome.UNAUTHORIZED,
+        ),
+        ("manifest unknown", Outcome.ERROR),
+    ],
+)
+def test_engine_refusal_text_is_classified(message, outcome):
+    assert classify_refusal(message) is outcome
+
+
+def test_judge_passes_when_outcome_and_message_match():
+    observed = Observation(Outcome.DENIED, f"Error: {DENIED_TEXT} (code 1)")
+    verdict = judge(_cell(), observed, DENIED_TEXT)
+    assert verdict.passed
+    assert "as expected" in verdict.explanation
+
+
+def test_judge_message_match_ignores_whitespace():
+    observed = Observation(
+        Outcome.DENIED, "denied:  requested access\n to the resource"
+    )
+    verdict = judge(_cell(), observed, "requested   access to\tthe resource")
+    assert verdict.passed
+
+
+def test_judge_fails_when_outcome_differs_and_explains():
+    verdict = judge(_cell(), Observation(Outcome.OK, "Pull complete"), None)
+    assert not verdict.passed
+    assert "expected denied" in verdict.explanation
+    assert "observed ok" in verdict.explanation
+    assert "user02 pull adminimage:1" in verdict.explanation
+
+
+def test_judge_fails_when_outcome_matches_but_message_does_not():
+    observed = Observation(Outcome.DENIED, "denied: something else entirely")
+    verdict = judge(_cell(), observed, DENIED_TEXT)
+    assert not verdict.passed
+    assert "MISMATCH" in verdict.explanation
+
+
+def test_expand_message_fills_registry_and_repository():
+    template = (
+        "pull access denied for {registry}/{repository}, ref {reference} by {user}"
+    )
+    expanded = expand_message(template, _cell(), "localhost:5000")
+    assert expanded == (
+        "pull access denied for localhost:5000/adminimage, ref adminimage:1 by user02"
+    )
