@@ -1,3 +1,6 @@
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from harness.redaction import MASK, Redactor
 
 
@@ -14,10 +17,14 @@ def test_longer_secret_is_masked_whole_before_its_prefix():
 
 
 def test_unregistered_pem_private_key_block_is_masked():
-    text = (
-        "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\ndef==\n"
-        "-----END RSA PRIVATE KEY-----\nend"
-    )
+    # Made here rather than written out: no private key, even a fake one, is committed.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    text = f"key:\n{pem.strip()}\nend"
     redacted = Redactor().redact(text)
     assert redacted == f"key:\n{MASK}\nend"
 
