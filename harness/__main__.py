@@ -16,7 +16,7 @@ from harness.images import (
     REGISTRY_VERSIONS,
     ensure_local_images,
 )
-from harness.stack import remove_run_containers
+from harness.leftovers import remove_leftovers
 
 
 def _print(line: str) -> None:
@@ -57,8 +57,16 @@ def build_images(arguments: argparse.Namespace) -> int:
 
 
 def cleanup(arguments: argparse.Namespace) -> int:
-    removed = remove_run_containers(connect_engine())
-    _print(f"removed {removed} container(s) left by earlier runs")
+    removed = remove_leftovers(connect_engine(), include_live=arguments.all)
+    _print(
+        f"removed {removed.containers} container(s), {removed.images} probe image(s) "
+        f"and {removed.folders} private folder(s) left by runs that have ended"
+    )
+    if removed.live_runs_left:
+        _print(
+            f"left {removed.live_runs_left} container(s) of runs still going "
+            "(--all removes them too)"
+        )
     return 0
 
 
@@ -92,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(run=build_images)
 
     clean = commands.add_parser(
-        "cleanup", help="remove containers left by interrupted runs"
+        "cleanup",
+        help="remove containers, probe images and private folders of ended runs",
+    )
+    clean.add_argument(
+        "--all", action="store_true", help="also remove those of runs still going"
     )
     clean.set_defaults(run=cleanup)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import docker
 import docker.errors
 
 from harness.engine import engine_address
+from harness.leftovers import private_folder
 from harness.matrix import Outcome, User
 from harness.outcomes import Observation, classify_refusal
 from harness.redaction import redactor
@@ -34,15 +35,16 @@ def private_docker_config() -> Iterator[Path]:
     helpers) unless told otherwise; the harness must neither use nor touch them.
     """
     previous = os.environ.get("DOCKER_CONFIG")
-    with tempfile.TemporaryDirectory(prefix="registry-harness-docker-") as folder:
-        os.environ["DOCKER_CONFIG"] = folder
-        try:
-            yield Path(folder)
-        finally:
-            if previous is None:
-                os.environ.pop("DOCKER_CONFIG", None)
-            else:
-                os.environ["DOCKER_CONFIG"] = previous
+    folder = private_folder("docker-config")
+    os.environ["DOCKER_CONFIG"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop("DOCKER_CONFIG", None)
+        else:
+            os.environ["DOCKER_CONFIG"] = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _split(reference: str) -> tuple[str, str]:

@@ -133,11 +133,20 @@ class _Context:
 
 
 def _build(
-    client: docker.DockerClient, context: _Context, tag: str, progress: Progress
+    client: docker.DockerClient,
+    context: _Context,
+    tag: str,
+    progress: Progress,
+    labels: dict[str, str] | None = None,
 ) -> None:
     progress(f"building image {tag}")
     stream = client.api.build(
-        fileobj=context.finish(), custom_context=True, tag=tag, rm=True, decode=True
+        fileobj=context.finish(),
+        custom_context=True,
+        tag=tag,
+        rm=True,
+        decode=True,
+        labels=labels,
     )
     for chunk in stream:
         if "error" in chunk:
@@ -360,13 +369,13 @@ def ensure_local_images(
     return results
 
 
-def build_probe_image(client: docker.DockerClient, run_id: str) -> str:
+def build_probe_image(
+    client: docker.DockerClient, run_id: str, owner_labels: dict[str, str] | None = None
+) -> str:
     """A one-layer image whose content is unique to this run, so every push uploads."""
-    context = _Context(
-        "FROM scratch\nCOPY probe.txt /probe.txt\n"
-        f'LABEL {LABEL_PREFIX}.probe="true" {LABEL_PREFIX}.run="{run_id}"\n'
-    )
+    context = _Context("FROM scratch\nCOPY probe.txt /probe.txt\n")
     context.add_bytes("probe.txt", f"{run_id} {uuid.uuid4()}\n".encode(), 0o644)
     tag = f"harness-probe:{run_id}"
-    _build(client, context, tag, lambda line: logger.debug("%s", line))
+    labels = {f"{LABEL_PREFIX}.probe": "true", **(owner_labels or {})}
+    _build(client, context, tag, lambda line: logger.debug("%s", line), labels)
     return tag

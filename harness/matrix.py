@@ -37,6 +37,11 @@ class Outcome(enum.StrEnum):
 
 
 EXPECTABLE_OUTCOMES = (Outcome.OK, Outcome.DENIED, Outcome.UNAUTHORIZED)
+# The grammar of distribution's reference package, for a repository on a known registry.
+_REPOSITORY = re.compile(
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+)
+_TAG = re.compile(r"[\w][\w.-]{0,127}")
 TOP_LEVEL_KEYS = ("users", "acl", "steps", "seed_image", "expect", "messages")
 
 
@@ -277,6 +282,14 @@ class _Reader:
                 )
             value = os.environ[variable]
         assert isinstance(value, str)
+        if not value:
+            raise self.fail(
+                entry,
+                "password",
+                where,
+                "is empty",
+                "docker_auth refuses every login with an empty password; give one.",
+            )
         redactor.add(value)
         return value
 
@@ -340,7 +353,7 @@ class _Reader:
                 "Write a repository and a tag, such as adminimage:1.",
             )
         try:
-            value.format(user="someone")
+            example = value.format(user="someone")
         except (KeyError, IndexError, ValueError):
             raise self.fail(
                 where,
@@ -349,7 +362,23 @@ class _Reader:
                 f"value {value!r} has a placeholder other than {{user}}",
                 "Write {user} for the acting user's name, or no placeholder.",
             ) from None
+        self.check_image_reference(where, key, field_path, example)
         return value
+
+    def check_image_reference(
+        self, where: dict[str, Any], key: str, field_path: str, reference: str
+    ) -> None:
+        """Refuse now what the registry would refuse later: the reference grammar."""
+        repository, _, tag = reference.rpartition(":")
+        if not _REPOSITORY.fullmatch(repository) or not _TAG.fullmatch(tag):
+            raise self.fail(
+                where,
+                key,
+                field_path,
+                f"gives the image reference {reference!r}, which registries refuse",
+                "Use lower-case letters, digits and . _ - in repository names, with / "
+                "between parts, and a tag of letters, digits, . _ -.",
+            )
 
     def seed_image(self, document: dict[str, Any], names: set[str]) -> SeedImage:
         seed = document["seed_image"]
@@ -437,13 +466,16 @@ class _Reader:
                 expectation = self.expectation(
                     row, action.value, f"expect.{name}.{action.value}"
                 )
-                reference = steps.get(action)
-                yield Cell(
-                    name,
-                    action,
-                    reference.format(user=name) if reference else None,
-                    expectation,
-                )
+                template = steps.get(action)
+                reference = template.format(user=name) if template else None
+                if reference is not None:
+                    self.check_image_reference(
+                        document["steps"],
+                        action.value,
+                        f"steps.{action.value}",
+                        reference,
+                    )
+                yield Cell(name, action, reference, expectation)
 
     def expectation(self, row: dict[str, Any], key: str, where: str) -> Expectation:
         value = row[key]

@@ -6,7 +6,7 @@ configuration live in a private temporary folder that is deleted with the stack.
 
 Limitations: the folder is bind-mounted, so the Engine must run on this machine (a
 remote DOCKER_HOST cannot see it); and testcontainers' reaper (Ryuk) is not used, since
-its image comes from Docker Hub: containers carry a run label and are removed by it.
+its image comes from Docker Hub: containers carry run labels instead (see leftovers).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 import docker
 import requests
 from testcontainers.core.container import DockerContainer
+from testcontainers.core.exceptions import ContainerStartException
 
 from harness.auth_config import (
     CONFIG_DIR_IN_CONTAINER,
@@ -35,7 +35,8 @@ from harness.auth_config import (
 )
 from harness.challenge import BearerChallenge, parse_bearer_challenge
 from harness.errors import ContainerStartError
-from harness.images import LABEL_PREFIX, REGISTRY_PORT
+from harness.images import REGISTRY_PORT
+from harness.leftovers import private_folder, remove_container, run_labels
 from harness.redaction import redactor
 from harness.tls import (
     CERTIFICATE_NAME,
@@ -46,7 +47,6 @@ from harness.tls import (
 
 logger = logging.getLogger(__name__)
 
-RUN_LABEL = f"{LABEL_PREFIX}.run"
 SERVICE = "Docker registry"
 LOG_LINES_ON_FAILURE = 25
 
@@ -135,7 +135,7 @@ class EmbeddedStack:
 
     def write_server_files(self) -> ServerIdentity:
         """The key pair and docker_auth configuration, in a private temporary folder."""
-        workdir = self._workdir = Path(tempfile.mkdtemp(prefix="registry-harness-"))
+        workdir = self._workdir = private_folder("server")
         ssl_dir, config_dir = workdir / "ssl", workdir / "config"
         ssl_dir.mkdir(mode=0o700)
         config_dir.mkdir(mode=0o700)
@@ -155,7 +155,7 @@ class EmbeddedStack:
     def _container(self, image: str, name: str) -> _LoopbackContainer:
         container = _LoopbackContainer(image)
         container.with_name(f"registry-harness-{name}-{self._run_id}")
-        container.with_kwargs(labels={RUN_LABEL: self._run_id})
+        container.with_kwargs(labels=run_labels(self._run_id))
         self._containers.append(container)
         return container
 
@@ -247,11 +247,13 @@ class EmbeddedStack:
     def stop(self) -> None:
         for container in reversed(self._containers):
             try:
-                container.stop()
-            except docker.errors.NotFound:
-                pass
+                wrapped = container.get_wrapped_container()
+            except ContainerStartException:
+                continue  # never created
+            try:
+                remove_container(wrapped)
             except docker.errors.DockerException as error:
-                logger.warning("could not remove container: %s", error)
+                logger.warning("could not remove container %s: %s", wrapped.name, error)
         self._containers.clear()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -308,15 +310,3 @@ def _start_failure(container: Any, awaited: str, seconds: float, state: str) -> 
         f"Container {container.name} ({image}) did not come up: waited {seconds:.0f} s "
         f"for {awaited}, and {state}. Its last log lines:\n{logs or '(none)'}"
     )
-
-
-def remove_run_containers(
-    client: docker.DockerClient, run_id: str | None = None
-) -> int:
-    """Remove containers left by a run (any run when ``run_id`` is None)."""
-    label = RUN_LABEL if run_id is None else f"{RUN_LABEL}={run_id}"
-    removed = 0
-    for container in client.containers.list(all=True, filters={"label": label}):
-        container.remove(force=True, v=True)
-        removed += 1
-    return removed

@@ -24,13 +24,17 @@ def test_local_registry_image_has_upstream_entrypoint_config_and_port(engine, ve
 
 @pytest.mark.parametrize("version", REGISTRY_VERSIONS)
 def test_local_registry_binary_reports_its_version(engine, version):
-    output = engine.containers.run(
+    container = engine.containers.create(
         LOCAL_REGISTRY_IMAGE.format(version=version),
         entrypoint=["/bin/registry"],
         command=["--version"],
-        remove=True,
-    ).decode()
-    assert version in output
+    )
+    try:
+        container.start()
+        container.wait(timeout=30)
+        assert version in container.logs().decode()
+    finally:
+        container.remove(v=True)  # with the image's anonymous /var/lib/registry volume
 
 
 def test_probe_images_of_two_runs_differ(engine, run_id):

@@ -12,7 +12,8 @@ import requests
 from harness.challenge import parse_bearer_challenge
 from harness.errors import ContainerStartError
 from harness.images import LOCAL_REGISTRY_IMAGE, REGISTRY_VERSIONS
-from harness.stack import RUN_LABEL, SERVICE, EmbeddedStack, StackSettings
+from harness.leftovers import RUN_LABEL
+from harness.stack import SERVICE, EmbeddedStack, StackSettings
 
 REALM = "https://localhost:5999/auth"
 

@@ -54,6 +54,16 @@ def test_broken_matrix_file_names_file_line_and_field(tmp_path):
     assert "Traceback" not in output
 
 
+def test_broken_matrix_leaves_the_last_junit_report_alone(tmp_path):
+    matrix = tmp_path / "broken.yaml"
+    matrix.write_text("users: []\n")
+    report = tmp_path / "junit.xml"
+    report.write_text("the last real report")
+    result = _collect(f"--matrix={matrix}", f"--junitxml={report}")
+    assert result.returncode == 4
+    assert report.read_text() == "the last real report"
+
+
 def test_seed_matrix_collects_twelve_cells_named_as_rules():
     result = _collect()
     assert result.returncode == 0, result.stdout + result.stderr
