@@ -1,3 +1,3 @@
 """Registers the harness's pytest plugin for every test under this root."""
 
-pytest_plugins = ["fixtures.plugin"]
+pytest_plugins = ["fixtures.plugin", "fixtures.stack", "fixtures.reporting"]

@@ -86,6 +86,21 @@ def image_present(client: docker.DockerClient, name: str) -> bool:
     return True
 
 
+def describe_image(client: docker.DockerClient, name: str) -> str:
+    """The image's name, with the version its label records when that adds anything."""
+    try:
+        labels = client.images.get(name).labels or {}
+    except docker.errors.ImageNotFound:
+        return name
+    version = labels.get("org.opencontainers.image.version")
+    notes = []
+    if version and not name.endswith(f":{version}"):
+        notes.append(f"version {version}")
+    if labels.get(f"{LABEL_PREFIX}.built-locally"):
+        notes.append("built locally")
+    return f"{name} ({', '.join(notes)})" if notes else name
+
+
 def require_image(client: docker.DockerClient, name: str, setting: str) -> None:
     """Make sure ``name`` is on the Engine, pulling it if it is not; else say what to do."""
     if image_present(client, name):

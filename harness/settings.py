@@ -72,6 +72,24 @@ SETTINGS = (
         ("sdk",),
     ),
     SettingSpec(
+        "reports_dir",
+        "HARNESS_REPORTS_DIR",
+        "reports",
+        "folder for matrix.md, matrix.html and the screenshot",
+    ),
+    SettingSpec(
+        "baseline",
+        "HARNESS_BASELINE",
+        "",
+        "compare with this baseline file; every cell that changed fails as a regression",
+    ),
+    SettingSpec(
+        "write_baseline",
+        "HARNESS_WRITE_BASELINE",
+        "",
+        "write the observed matrix to this baseline file (JSON)",
+    ),
+    SettingSpec(
         "startup_timeout",
         "HARNESS_STARTUP_TIMEOUT",
         "60",

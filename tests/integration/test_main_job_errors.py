@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lxml import etree
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,3 +36,8 @@ def test_missing_docker_auth_image_fails_each_cell_with_the_reason(tmp_path):
     assert "Traceback" not in output and "direct cause" not in output
     junit = (tmp_path / "junit.xml").read_text()
     assert junit.count("<testcase ") == 12 and junit.count("<error ") == 12
+    schema = etree.XMLSchema(
+        etree.parse(ROOT / "tests" / "schemas" / "junit-xunit2.xsd")
+    )
+    document = etree.parse(tmp_path / "junit.xml")
+    assert schema.validate(document), schema.error_log
