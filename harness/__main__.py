@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
+import uuid
 from pathlib import Path
 
 import dotenv
@@ -15,8 +19,12 @@ from harness.images import (
     LOCAL_REGISTRY_IMAGE,
     REGISTRY_VERSIONS,
     ensure_local_images,
+    require_image,
 )
 from harness.leftovers import remove_leftovers
+from harness.matrix import load_matrix
+from harness.settings import resolve_all
+from harness.stack import EmbeddedStack, stack_settings
 
 
 def _print(line: str) -> None:
@@ -70,6 +78,40 @@ def cleanup(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def stack_up(arguments: argparse.Namespace) -> int:
+    """Start the embedded stack for a matrix and keep it up until interrupted.
+
+    This is how to try external mode, or to poke at the stack by hand: the address,
+    realm and CA bundle it prints are what ``--registry`` and ``--registry-ca`` take.
+    """
+    options = {
+        "registry_version": arguments.registry_version,
+        "docker_auth_image": arguments.docker_auth_image,
+        "registry_image": arguments.registry_image,
+    }
+    values = resolve_all(options, os.environ, dotenv.dotenv_values(".env"))
+    settings = stack_settings({name: value.value for name, value in values.items()})
+    matrix = load_matrix(arguments.matrix)
+    client = connect_engine()
+    require_image(client, settings.docker_auth_image, "docker_auth_image")
+    require_image(client, settings.registry_image, "registry_image")
+
+    run_id = "stack-" + uuid.uuid4().hex[:8]
+    passwords = {user.account: user.password for user in matrix.users}
+    stopping = threading.Event()
+    for caught in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(caught, lambda *_: stopping.set())
+    with EmbeddedStack(settings, passwords, matrix.acl, run_id) as endpoints:
+        _print(f"registry: http://{endpoints.registry}")
+        _print(f"realm: {endpoints.realm}")
+        _print(f"ca: {endpoints.certificate}")
+        _print(f"users and ACL: {arguments.matrix}")
+        _print("ready; Ctrl-C (or SIGTERM) stops and removes it")
+        stopping.wait()
+    _print("stopped")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +149,17 @@ def main(argv: list[str] | None = None) -> int:
         "--all", action="store_true", help="also remove those of runs still going"
     )
     clean.set_defaults(run=cleanup)
+
+    stack = commands.add_parser("stack", help="the embedded stack, on its own")
+    stack_commands = stack.add_subparsers(dest="stack_command", required=True)
+    up = stack_commands.add_parser(
+        "up", help="start docker_auth and the registry for a matrix until interrupted"
+    )
+    up.add_argument("--matrix", type=Path, default=Path("scenarios/seed.yaml"))
+    up.add_argument("--registry-version", default=None)
+    up.add_argument("--docker-auth-image", default=None)
+    up.add_argument("--registry-image", default=None)
+    up.set_defaults(run=stack_up)
 
     arguments = parser.parse_args(argv)
     try:

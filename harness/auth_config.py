@@ -30,7 +30,7 @@ class TokenSettings:
 
 
 def render_auth_config(
-    passwords: Mapping[str, str],
+    passwords: Mapping[str, str | None],
     acl: Sequence[Mapping[str, Any]],
     token: TokenSettings,
     *,
@@ -39,8 +39,9 @@ def render_auth_config(
 ) -> str:
     """The YAML text of ``auth_config.yml``: server, token, users (bcrypt) and ACL.
 
-    ``passwords`` maps user names to clear-text passwords; only their hashes are
-    written. The ACL is docker_auth's own syntax and is passed through unchanged.
+    ``passwords`` maps account names to clear-text passwords; only their hashes are
+    written. The empty account with no password is docker_auth's anonymous user. The
+    ACL is docker_auth's own syntax and is passed through unchanged.
     """
     config = {
         "server": {
@@ -54,7 +55,7 @@ def render_auth_config(
             "disable_legacy_key_id": token.thumbprint_key_id,
         },
         "users": {
-            name: {"password": htpasswd_bcrypt(password)}
+            name: {} if password is None else {"password": htpasswd_bcrypt(password)}
             for name, password in passwords.items()
         },
         "acl": [dict(entry) for entry in acl],

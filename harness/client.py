@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,13 @@ import docker
 import docker.errors
 
 from harness.engine import engine_address
+from harness.errors import SetupError
+from harness.images import build_probe_image
 from harness.leftovers import private_folder
 from harness.matrix import Outcome, User
 from harness.outcomes import Observation, classify_refusal
 from harness.redaction import redactor
+from harness.registry_api import RegistryAPI
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +52,20 @@ def private_docker_config() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+
+
 def _split(reference: str) -> tuple[str, str]:
     repository, _, tag = reference.rpartition(":")
     return repository, tag
 
 
 class EngineClient:
-    """Login, push, pull and logout as one user, through the Docker Engine's API."""
+    """A user's actions through the Docker Engine's API: the ``sdk`` client.
+
+    Login, push, pull and logout go through the Engine, as the reference notes did.
+    Delete and catalog have no Engine call; they go to the registry's API directly.
+    """
 
     name = "sdk"
 
@@ -63,11 +75,16 @@ class EngineClient:
         registry: str,
         probe_image: str,
         docker_config: Path,
+        registry_api: RegistryAPI,
     ) -> None:
         self._engine = engine
         self.registry = registry
         self._probe_image = probe_image
         self._config_file = docker_config / "config.json"
+        self.registry_api = registry_api
+        # repository -> digests of the manifests this run pushed there, so that an
+        # external registry can be cleaned up afterwards.
+        self.pushed: dict[str, set[str]] = {}
 
     def _api(self) -> docker.APIClient:
         # A new client each time: docker-py keeps logins in memory per client.
@@ -76,15 +93,17 @@ class EngineClient:
         )
 
     @staticmethod
-    def _auth(user: User) -> dict[str, str]:
-        return {"username": user.name, "password": user.password}
+    def _auth(user: User) -> dict[str, str] | None:
+        if user.anonymous:
+            return None
+        return {"username": user.name, "password": user.presented_password or ""}
 
     def login(self, user: User) -> Observation:
         try:
             # reauth: without it docker-py answers from its cache for a name it has seen.
             answer = self._api().login(
                 user.name,
-                user.password,
+                user.presented_password,
                 registry=self.registry,
                 reauth=True,
                 dockercfg_path=str(self._config_file),
@@ -95,31 +114,42 @@ class EngineClient:
             Outcome.OK, redactor.redact(str(answer.get("Status", answer)))
         )
 
-    def push(self, user: User, reference: str) -> Observation:
+    def _login_first(self, user: User) -> Observation | None:
+        """Log in as a user would before acting; the refusal if that fails."""
+        if user.anonymous:
+            return None
         login = self.login(user)
-        if login.outcome is not Outcome.OK:
-            return login
+        return None if login.outcome is Outcome.OK else login
+
+    def push(self, user: User, reference: str, image: str | None = None) -> Observation:
+        refused = self._login_first(user)
+        if refused:
+            return refused
         repository, tag = _split(f"{self.registry}/{reference}")
         api = self._api()
-        api.tag(self._probe_image, repository, tag)
+        api.tag(image or self._probe_image, repository, tag)
         try:
             # A refused push does not raise: the error is an entry of the progress
             # stream, which must be read to its end.
             stream = api.push(
                 repository, tag, stream=True, decode=True, auth_config=self._auth(user)
             )
-            return _from_stream(stream)
+            observed = _from_stream(stream)
         except docker.errors.APIError as error:
             return _refusal(error)
         finally:
             _untag(api, f"{repository}:{tag}")
+        digest = _DIGEST.search(observed.message)
+        if observed.outcome is Outcome.OK and digest:
+            self.pushed.setdefault(_split(reference)[0], set()).add(digest.group(1))
+        return observed
 
     def pull(self, user: User | None, reference: str) -> Observation:
-        """Pull ``reference`` as ``user``, or without credentials when ``user`` is None."""
+        """Pull ``reference`` as ``user``; without credentials when None or anonymous."""
         if user is not None:
-            login = self.login(user)
-            if login.outcome is not Outcome.OK:
-                return login
+            refused = self._login_first(user)
+            if refused:
+                return refused
         repository, tag = _split(f"{self.registry}/{reference}")
         api = self._api()
         try:
@@ -136,6 +166,12 @@ class EngineClient:
         finally:
             _untag(api, f"{repository}:{tag}")
 
+    def delete(self, user: User, repository: str, digest: str) -> Observation:
+        return self.registry_api.delete_manifest(user, repository, digest)
+
+    def catalog(self, user: User) -> Observation:
+        return self.registry_api.catalog(user)
+
     def logout(self, user: User, check_reference: str) -> Observation:
         """Log in, log out, and prove it: a pull without credentials must be refused.
 
@@ -143,9 +179,9 @@ class EngineClient:
         out means the client forgets the credentials. What can be checked is that the
         registry then refuses the same client.
         """
-        login = self.login(user)
-        if login.outcome is not Outcome.OK:
-            return login
+        refused = self._login_first(user)
+        if refused:
+            return refused
         if self._config_file.exists():  # docker-py never writes it; a CLI login would
             self._config_file.unlink()
         anonymous = self.pull(None, check_reference)
@@ -158,6 +194,25 @@ class EngineClient:
             Outcome.OK,
             f"credentials removed; a pull without them was refused: {anonymous.message}",
         )
+
+    def push_unique_image(self, user: User, reference: str, run_id: str) -> str:
+        """Push an image no other cell shares as ``user``; return its manifest digest.
+
+        A delete removes a manifest with every tag on it: each delete cell gets one of
+        its own, so that no other cell loses its image.
+        """
+        image = build_probe_image(self._engine, f"{run_id}-{uuid.uuid4().hex[:8]}")
+        try:
+            pushed = self.push(user, reference, image=image)
+        finally:
+            self._engine.images.remove(image, force=True)
+        digest = _DIGEST.search(pushed.message)
+        if pushed.outcome is not Outcome.OK or digest is None:
+            raise SetupError(
+                f"{user.name} could not push {reference} for a delete cell "
+                f"({pushed.outcome.value}: {pushed.message})"
+            )
+        return digest.group(1)
 
 
 def _from_stream(stream: Any) -> Observation:

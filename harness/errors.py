@@ -36,3 +36,7 @@ class ImageBuildError(HarnessError):
 
 class ContainerStartError(HarnessError):
     """A container did not come up; the message carries its state and last log lines."""
+
+
+class SetupError(HarnessError):
+    """Preparing the registry for the cells (seed images) failed."""

@@ -22,13 +22,17 @@ class Verdict:
 
 
 def classify_refusal(message: str) -> Outcome:
-    """Map a client's refusal onto an outcome; authentication wins over authorization.
+    """Map a client's refusal onto an outcome.
 
-    The Engine wraps both kinds in similar text ("pull access denied ... may require
-    'docker login': <cause>"), so the cause decides: refused credentials (or none) are
-    ``unauthorized``; a valid login without the rights is ``denied``.
+    The Engine words a token without the needed rights (``insufficient_scope``) as
+    "requested access to the resource is denied": that is ``denied``, even when other
+    lines of the same push say "unauthorized" (a push whose layers already exist in
+    another repository reports each refused attempt). Otherwise refused credentials,
+    or none, are ``unauthorized``; any other denial is ``denied``.
     """
     lowered = message.lower()
+    if "requested access to the resource is denied" in lowered:
+        return Outcome.DENIED
     if "unauthorized" in lowered or "authentication required" in lowered:
         return Outcome.UNAUTHORIZED
     if "denied" in lowered:
@@ -56,11 +60,10 @@ def judge(cell: Cell, observed: Observation, expected_message: str | None) -> Ve
     wanted = f"expected {expected.value}"
     if expected_message:
         wanted += f" with message containing {expected_message!r}"
-    seen = f"observed {observed.outcome.value}: {observed.message!r}"
+    seen = f"observed {observed.outcome.value} ({_normalise(observed.message)!r})"
     passed = observed.outcome == expected and (
         not expected_message
         or _normalise(expected_message) in _normalise(observed.message)
     )
-    verdict = "as expected" if passed else "MISMATCH"
-    explanation = f"{cell.describe()}: {verdict}; {wanted}; {seen}"
+    explanation = f"{cell.describe()}: {wanted}, {seen}"
     return Verdict(passed, redactor.redact(explanation))

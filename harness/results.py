@@ -30,6 +30,12 @@ class CellResult:
     passed: bool
     explanation: str  # one line: expected and observed, redacted
     regression: str | None = None  # set when a baseline says this cell used to differ
+    # Why: the scope asked for, the actions the token granted (None: no token), and
+    # the ACL entry that decided (embedded mode).
+    scope: str | None = None
+    granted: list[str] | None = None
+    decided_by: str | None = None
+    disagreement: str | None = None  # the ACL read here and the real grant differ
 
     @property
     def table(self) -> str:

@@ -72,6 +72,25 @@ SETTINGS = (
         ("sdk",),
     ),
     SettingSpec(
+        "registry",
+        "HARNESS_REGISTRY",
+        "",
+        "URL of a running registry to test instead of the embedded stack",
+    ),
+    SettingSpec(
+        "registry_ca",
+        "HARNESS_REGISTRY_CA",
+        "",
+        "CA bundle (PEM) for the TLS of that registry and its token realm",
+    ),
+    SettingSpec(
+        "registry_insecure",
+        "HARNESS_REGISTRY_INSECURE",
+        "false",
+        "true: do not verify that registry's or its realm's TLS certificates",
+        ("true", "false"),
+    ),
+    SettingSpec(
         "reports_dir",
         "HARNESS_REPORTS_DIR",
         "reports",
@@ -140,3 +159,18 @@ def _check(spec: SettingSpec, resolved: Resolved) -> None:
             f"Setting {spec.name} has the value {resolved.value!r} (from {resolved.source}): "
             f"{problem}."
         )
+
+
+def resolve_all(
+    options: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str | None],
+    ini: Mapping[str, str | None] | None = None,
+) -> dict[str, Resolved]:
+    """Every setting, by name; ``options`` and ``ini`` are keyed by setting name."""
+    return {
+        spec.name: resolve(
+            spec, options.get(spec.name), environ, dotenv, (ini or {}).get(spec.name)
+        )
+        for spec in SETTINGS
+    }

@@ -68,12 +68,34 @@ class StackSettings:
     registry_environment: Mapping[str, str] = field(default_factory=dict)
 
 
+def stack_settings(values: Mapping[str, str]) -> StackSettings:
+    """The stack that resolved settings (by name, see harness.settings) describe."""
+    version = values["registry_version"]
+    return StackSettings(
+        docker_auth_image=values["docker_auth_image"],
+        registry_image=values["registry_image"].format(version=version),
+        registry_version=version,
+        startup_timeout=float(values["startup_timeout"]),
+        # Registry 3 looks up the signing key by its RFC 7638 thumbprint, 2.x by the
+        # older libtrust key id.
+        token=TokenSettings(thumbprint_key_id=int(version.split(".")[0]) >= 3),
+    )
+
+
 @dataclass(frozen=True)
 class StackEndpoints:
-    registry: str  # localhost:<port>, as clients name it in image references
+    """Where the registry under test and its token realm are, and how to trust them."""
+
+    registry: str  # host:port, as clients name it in image references
     realm: str
     service: str
-    certificate: Path  # trusted by clients that talk to the token server themselves
+    # The certificate whose key signs the tokens, when the harness made it.
+    certificate: Path | None
+    tls: bool = False  # the registry itself speaks HTTPS
+    verify: bool | str = True  # CA bundle (or False) for the registry's and realm's TLS
+    external: bool = False  # already running: the harness started nothing
+    # The address docker_auth sees requests come from, for ACL rules on ip.
+    client_address: str = "127.0.0.1"
 
 
 class _LoopbackContainer(DockerContainer):
@@ -102,7 +124,7 @@ class EmbeddedStack:
     def __init__(
         self,
         settings: StackSettings,
-        passwords: Mapping[str, str],
+        passwords: Mapping[str, str | None],
         acl: Sequence[Mapping[str, Any]],
         run_id: str,
     ) -> None:
@@ -113,6 +135,7 @@ class EmbeddedStack:
         self._containers: list[_LoopbackContainer] = []
         self._workdir: Path | None = None
         self._identity: ServerIdentity | None = None
+        self._auth_client_address = "127.0.0.1"
 
     def __enter__(self) -> StackEndpoints:
         try:
@@ -130,7 +153,12 @@ class EmbeddedStack:
         realm = f"https://localhost:{auth_port}/auth"
         registry_port = self.start_registry(realm)
         return StackEndpoints(
-            f"localhost:{registry_port}", realm, SERVICE, identity.certificate
+            registry=f"localhost:{registry_port}",
+            realm=realm,
+            service=SERVICE,
+            certificate=identity.certificate,
+            verify=str(identity.certificate),
+            client_address=self._auth_client_address,
         )
 
     def write_server_files(self) -> ServerIdentity:
@@ -173,6 +201,10 @@ class EmbeddedStack:
         )
         container.start()
         port = container.host_port(LISTEN_PORT)
+        # Published ports reach docker_auth from its network's gateway, not from
+        # 127.0.0.1: that is the address its ACL's ip rules see (read, never contacted).
+        network = container.get_wrapped_container().attrs["NetworkSettings"]
+        self._auth_client_address = network.get("Gateway") or "127.0.0.1"
         logger.info(
             "docker_auth (%s) on localhost:%d", self.settings.docker_auth_image, port
         )
@@ -181,13 +213,13 @@ class EmbeddedStack:
 
         def answers_over_tls() -> bool:
             try:
-                # Without credentials docker_auth answers 401: proof that TLS and the
-                # HTTP server are up, without logging in anyone.
+                # Any HTTP answer over verified TLS shows the server is up: 401 without
+                # credentials, or 200 where the ACL admits anonymous users.
                 response = requests.get(url, verify=str(certificate), timeout=3)
             except requests.RequestException as error:
                 logger.debug("token server not ready: %s", error)
                 return False
-            return response.status_code == 401
+            return response.status_code in {200, 401}
 
         _wait(
             container,

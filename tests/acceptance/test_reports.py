@@ -38,7 +38,7 @@ def test_no_secret_reaches_any_report_or_output(run_matrix, seed_with, tmp_path)
             for user, password in SECRETS.items()
         ],
         # One cell made to fail, so that a failure's text is in the reports too.
-        ("user02: {login: ok, push: denied,", "user02: {login: ok, push: ok,    "),
+        ("push: {user02image: denied}", "push: {user02image: ok}    "),
     )
 
     run = run_matrix(

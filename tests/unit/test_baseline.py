@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 
 from harness.baseline import BaselineError, load_baseline, regression, write_baseline
-from harness.matrix import Outcome, load_matrix
+from harness.challenge import BearerChallenge
+from harness.matrix import Matrix, Outcome, load_matrix
 from harness.outcomes import Observation
+from harness.registry_api import TokenGrant
 from harness.results import CellResult
-from harness.scenario import evaluate_cell
+from harness.scenario import Context, evaluate_cell
 
 SEED = Path(__file__).resolve().parents[2] / "scenarios" / "seed.yaml"
 
@@ -84,14 +86,30 @@ def test_missing_baseline_says_how_to_make_one(tmp_path):
         load_baseline(tmp_path / "absent.json")
 
 
+class _GrantingAPI:
+    """Stands in for the token realm: grants the same actions for every scope."""
+
+    def __init__(self, granted: tuple[str, ...]) -> None:
+        self.granted = granted
+
+    def request_token(self, user, scope):
+        return TokenGrant(scope=scope, granted=self.granted, verified=True, token="x")
+
+    def challenge(self):
+        return BearerChallenge(
+            realm="https://localhost:1/auth", service="Docker registry"
+        )
+
+
 class _ScriptedClient:
     """Stands in for the Engine: answers every action with a fixed observation."""
 
     name = "sdk"
     registry = "localhost:5000"
 
-    def __init__(self, observation: Observation) -> None:
+    def __init__(self, observation: Observation, granted: tuple[str, ...] = ()) -> None:
         self.observation = observation
+        self.registry_api = _GrantingAPI(granted)
 
     def login(self, user):
         return self.observation
@@ -106,12 +124,22 @@ class _ScriptedClient:
         return self.observation
 
 
+def _evaluate(client, test_id, baseline=None):
+    matrix: Matrix = load_matrix(SEED)
+    cell = next(c for c in matrix.cells if c.test_id == test_id)
+    context = Context(
+        run_id="unit",
+        acl=matrix.acl,
+        client_address="127.0.0.1",
+        baseline=baseline,
+    )
+    return evaluate_cell(client, matrix, cell, context)  # type: ignore[arg-type]
+
+
 def test_evaluated_cell_fails_with_the_regression_first():
-    matrix = load_matrix(SEED)
-    cell = next(c for c in matrix.cells if c.test_id == "user02-pull-adminimage-denied")
     client = _ScriptedClient(Observation(Outcome.OK, "Status: Downloaded"))
     baseline = {"sdk user02 pull adminimage": "denied"}
-    result = evaluate_cell(client, matrix, cell, baseline)  # type: ignore[arg-type]
+    result = _evaluate(client, "user02-pull-adminimage-denied", baseline)
     assert not result.passed
     assert result.regression == "regression: user02 pull adminimage was denied, now ok"
     assert (
@@ -119,14 +147,47 @@ def test_evaluated_cell_fails_with_the_regression_first():
     )
 
 
-def test_evaluated_cell_passes_when_outcome_and_message_match():
-    matrix = load_matrix(SEED)
-    cell = next(
-        c for c in matrix.cells if c.test_id == "user01-push-user01image-denied"
+def test_failing_cell_explanation_names_the_grant_and_the_deciding_acl_entry():
+    client = _ScriptedClient(Observation(Outcome.DENIED, "denied"), ("pull",))
+    result = _evaluate(client, "user01-pull-adminimage-ok")
+    assert not result.passed
+    # The why-sentence follows the verdict. Whether the resource is written with the
+    # actions asked for (repository:adminimage:pull) is left open here.
+    verdict, _, why = result.explanation.partition("; ")
+    assert verdict == "user01 pull adminimage: expected ok, observed denied ('denied')"
+    assert why.startswith("granted [pull] for repository:adminimage")
+    assert why.endswith(" by ACL entry 2 (account=user01 -> [pull])")
+    assert (result.scope, result.granted) == ("repository:adminimage:pull", ["pull"])
+    assert result.decided_by == "ACL entry 2 (account=user01 -> [pull])"
+    assert result.disagreement is None
+
+
+def test_grant_beyond_the_acl_is_reported_as_a_disagreement():
+    client = _ScriptedClient(Observation(Outcome.OK, "pushed"), ("pull", "push"))
+    result = _evaluate(client, "user01-push-user01image-denied")
+    assert result.disagreement == (
+        "the ACL read here grants [pull]: docker_auth and this reading of its ACL "
+        "disagree"
     )
+    assert result.disagreement in result.explanation
+
+
+def test_evaluated_cell_passes_when_outcome_and_message_match():
     observation = Observation(
         Outcome.DENIED, "denied: requested access to the resource is denied"
     )
-    result = evaluate_cell(_ScriptedClient(observation), matrix, cell)  # type: ignore[arg-type]
+    result = _evaluate(
+        _ScriptedClient(observation, ("pull",)), "user01-push-user01image-denied"
+    )
     assert result.passed and result.regression is None
     assert result.observed == "denied" and result.table == "user01image"
+
+
+def test_login_cell_asks_for_no_token_and_explains_nothing_more():
+    client = _ScriptedClient(Observation(Outcome.OK, "Login Succeeded"))
+    result = _evaluate(client, "admin-login-ok")
+    assert result.passed and result.scope is None
+    assert result.explanation == (
+        "admin login: expected ok with message containing 'Login Succeeded', "
+        "observed ok ('Login Succeeded')"
+    )

@@ -6,8 +6,8 @@ from harness.outcomes import Observation, classify_refusal, expand_message, judg
 DENIED_TEXT = "denied: requested access to the resource is denied"
 
 
-def _cell(user="user02", action=Action.PULL, reference="adminimage:1", outcome=None):
-    return Cell(user, action, reference, Expectation(outcome or Outcome.DENIED))
+def _cell(user="user02", action=Action.PULL, repository="adminimage", outcome=None):
+    return Cell(user, action, repository, Expectation(outcome or Outcome.DENIED))
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,10 @@ def test_judge_passes_when_outcome_and_message_match():
     observed = Observation(Outcome.DENIED, f"Error: {DENIED_TEXT} (code 1)")
     verdict = judge(_cell(), observed, DENIED_TEXT)
     assert verdict.passed
-    assert "as expected" in verdict.explanation
+    assert verdict.explanation == (
+        f"user02 pull adminimage: expected denied with message containing "
+        f"'{DENIED_TEXT}', observed denied ('Error: {DENIED_TEXT} (code 1)')"
+    )
 
 
 def test_judge_message_match_ignores_whitespace():
@@ -53,16 +56,27 @@ def test_judge_message_match_ignores_whitespace():
 def test_judge_fails_when_outcome_differs_and_explains():
     verdict = judge(_cell(), Observation(Outcome.OK, "Pull complete"), None)
     assert not verdict.passed
-    assert "expected denied" in verdict.explanation
-    assert "observed ok" in verdict.explanation
-    assert "user02 pull adminimage:1" in verdict.explanation
+    assert verdict.explanation == (
+        "user02 pull adminimage: expected denied, observed ok ('Pull complete')"
+    )
 
 
 def test_judge_fails_when_outcome_matches_but_message_does_not():
     observed = Observation(Outcome.DENIED, "denied: something else entirely")
     verdict = judge(_cell(), observed, DENIED_TEXT)
     assert not verdict.passed
-    assert "MISMATCH" in verdict.explanation
+    assert verdict.explanation.endswith(
+        f"with message containing '{DENIED_TEXT}', "
+        "observed denied ('denied: something else entirely')"
+    )
+
+
+def test_explanation_of_an_account_action_names_no_repository():
+    cell = _cell("admin", Action.LOGIN, None, Outcome.OK)
+    verdict = judge(cell, Observation(Outcome.UNAUTHORIZED, "401 Unauthorized"), None)
+    assert verdict.explanation == (
+        "admin login: expected ok, observed unauthorized ('401 Unauthorized')"
+    )
 
 
 def test_expand_message_fills_registry_and_repository():

@@ -40,16 +40,19 @@ def test_unknown_registry_version_names_setting_value_source_and_choices():
 def test_broken_matrix_file_names_file_line_and_field(tmp_path):
     matrix = tmp_path / "broken.yaml"
     seed = (ROOT / "scenarios" / "seed.yaml").read_text()
-    matrix.write_text(
-        seed.replace("pull: ok,     logout: ok}", "pull: maybe,  logout: ok}", 1)
+    # The first row whose pull expects ok is admin's.
+    broken = seed.replace("pull: {adminimage: ok}", "pull: {adminimage: maybe}", 1)
+    matrix.write_text(broken)
+    line = next(
+        number
+        for number, text in enumerate(broken.splitlines(), start=1)
+        if "maybe" in text
     )
     result = _collect(f"--matrix={matrix}")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert (
-        f"{matrix}, line" in output
-        and "expect.admin.pull" in output
-        and "'maybe'" in output
+        f"{matrix}, line {line}: expect.admin.pull.adminimage: value 'maybe'" in output
     )
     assert "Traceback" not in output
 

@@ -1,0 +1,116 @@
+"""External mode, tried as an operator would: against a stack started on its own."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+
+from harness.leftovers import RUN_LABEL
+from harness.matrix import User, load_matrix
+from harness.registry_api import RegistryAPI
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORDS = {
+    "admin": "admin-pass",
+    "alice": "alice-pass",
+    "bob": "bob-pass",
+    "ci-builder": "ci-pass",
+    "myci-bot": "bot-pass",
+    "reader": "reader-pass",
+    "auditor": "auditor-pass",
+    "janitor": "janitor-pass",
+}
+
+
+@pytest.fixture
+def running_stack():
+    """`python -m harness stack up` for the team matrix, stopped afterwards."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "stack",
+            "up",
+            "--matrix=scenarios/team.yaml",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    deadline = time.monotonic() + 120
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if line.startswith("ready") or not line:
+            break
+    printed = dict(re.findall(r"^(registry|realm|ca): (\S+)$", "".join(lines), re.M))
+    assert "registry" in printed, "".join(lines)
+    yield printed
+    process.terminate()
+    assert process.wait(timeout=60) == 0
+
+
+def test_team_matrix_against_a_running_registry(run_matrix, running_stack, tmp_path):
+    # Credentials come from the environment, as they would for a real registry.
+    team = (ROOT / "scenarios" / "team.yaml").read_text()
+    environment = {}
+    for user, password in PASSWORDS.items():
+        variable = "TEAM_" + user.upper().replace("-", "_")
+        team = team.replace(
+            f"{{name: {user}, password: {password}}}",
+            f'{{name: {user}, password: "${{{variable}}}"}}',
+        )
+        environment[variable] = password
+    matrix = tmp_path / "team-external.yaml"
+    matrix.write_text(team)
+    engine = docker.from_env()
+    containers_before = {c.id for c in engine.containers.list(all=True)}
+
+    os.environ.update(environment)
+    try:
+        run = run_matrix(
+            f"--matrix={matrix}",
+            f"--registry={running_stack['registry']}",
+            f"--registry-ca={running_stack['ca']}",
+        )
+    finally:
+        for variable in environment:
+            os.environ.pop(variable)
+    os.environ.update(environment)
+    try:
+        cells = len(load_matrix(matrix).cells)
+    finally:
+        for variable in environment:
+            os.environ.pop(variable)
+    assert f"{cells} passed" in run.output, run.output[-4000:]
+
+    # Nothing was started: the only harness containers are the stack's own two.
+    assert {c.id for c in engine.containers.list(all=True)} == containers_before
+    assert len(engine.containers.list(filters={"label": RUN_LABEL})) == 2
+    # Test manifests are gone where the matrix grants delete, and reported elsewhere.
+    address = running_stack["registry"].removeprefix("http://")
+    api = RegistryAPI(address, verify=running_stack["ca"])
+    admin = User("admin", PASSWORDS["admin"])
+    for repository, expected in [
+        ("team/app", []),
+        ("alice/tools", []),
+        ("builds/app", ["1"]),
+    ]:
+        grant = api.request_token(admin, f"repository:{repository}:pull")
+        tags = requests.get(
+            f"{api.base}{repository}/tags/list",
+            headers={"Authorization": f"Bearer {grant.token}"},
+            timeout=10,
+        ).json()["tags"]
+        assert (tags or []) == expected, repository
+    assert "left 1 test manifest(s) in builds/app" in run.output
