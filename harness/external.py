@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from harness.client import EngineClient
+from harness.clients import RegistryClient
 from harness.errors import SettingError
 from harness.matrix import Action, Matrix, Outcome
 from harness.registry_api import RegistryAPI
@@ -76,7 +76,7 @@ class ExternalRegistry:
         )
 
 
-def remove_pushed_manifests(client: EngineClient, matrix: Matrix) -> list[str]:
+def remove_pushed_manifests(client: RegistryClient, matrix: Matrix) -> list[str]:
     """Delete what the run pushed, as a user the matrix lets delete; say what is left."""
     notes = []
     for repository, digests in sorted(client.pushed.items()):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.baseline import regression
-from harness.client import EngineClient
+from harness.clients import RegistryClient
 from harness.errors import SetupError
 from harness.matrix import Action, Cell, Matrix, Outcome
 from harness.outcomes import Observation, expand_message, judge
@@ -31,7 +31,7 @@ class Context:
     baseline: Mapping[str, str] | None = None
 
 
-def seed_repositories(client: EngineClient, matrix: Matrix) -> None:
+def seed_repositories(client: RegistryClient, matrix: Matrix) -> None:
     """Push <repository>:<tag> into every repository as the seed user."""
     seeder = matrix.user(matrix.seed_user)
     for repository in matrix.repositories:
@@ -52,7 +52,7 @@ def seed_repositories(client: EngineClient, matrix: Matrix) -> None:
 
 
 def run_cell(
-    client: EngineClient, matrix: Matrix, cell: Cell, run_id: str
+    client: RegistryClient, matrix: Matrix, cell: Cell, run_id: str
 ) -> Observation:
     """Act out ``cell`` from a clean start: every action logs in again first."""
     user = matrix.user(cell.user)
@@ -74,7 +74,7 @@ def run_cell(
 
 
 def evaluate_cell(
-    client: EngineClient, matrix: Matrix, cell: Cell, context: Context
+    client: RegistryClient, matrix: Matrix, cell: Cell, context: Context
 ) -> CellResult:
     """Run ``cell``; judge it against the matrix, the baseline, and explain it."""
     observed = run_cell(client, matrix, cell, context.run_id)

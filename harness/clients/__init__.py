@@ -1,0 +1,53 @@
+"""The ways a user reaches the registry, each behind the same small interface.
+
+- ``sdk``: docker-py through the Docker Engine's API, as the reference notes did from Go.
+- ``cli``: the docker command line, as the notes' shell session did.
+- ``http``: no Engine at all: the registry's HTTP API with the Bearer token flow.
+
+Each client maps what it sees onto the same outcomes (see harness.outcomes) and keeps
+its own words in the observation's message; expected messages are given per client in
+the matrix file.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from harness.matrix import User
+from harness.outcomes import Observation
+from harness.registry_api import RegistryAPI
+
+CLIENT_NAMES = ("sdk", "cli", "http")
+
+
+class RegistryClient(Protocol):
+    """One way of acting as a user. Every call starts from a clean client state."""
+
+    name: str
+    registry: str  # host:port, as image references name it
+    registry_api: RegistryAPI  # tokens, delete and catalog, shared by all clients
+    # repository -> digests of manifests this client pushed (for external clean-up)
+    pushed: dict[str, set[str]]
+
+    def login(self, user: User) -> Observation: ...
+
+    def push(self, user: User, reference: str) -> Observation:
+        """Push this run's probe image as ``reference`` (repository:tag)."""
+        ...
+
+    def pull(self, user: User | None, reference: str) -> Observation:
+        """Pull as ``user``; without credentials when None or anonymous."""
+        ...
+
+    def delete(self, user: User, repository: str, digest: str) -> Observation: ...
+
+    def catalog(self, user: User) -> Observation: ...
+
+    def logout(self, user: User, check_reference: str) -> Observation:
+        """Log in, log out, and prove it: a pull of ``check_reference`` without
+        credentials must then be refused."""
+        ...
+
+    def push_unique_image(self, user: User, reference: str, run_id: str) -> str:
+        """Push an image no other cell shares; return its manifest digest."""
+        ...
