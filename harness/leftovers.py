@@ -110,7 +110,9 @@ def remove_leftovers(
             images += 1
     folders = 0
     for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
-        pid = folder.name.removeprefix(FOLDER_PREFIX).split("-")[1]
+        # registry-harness-<kind>-<pid>-<random>: the kind may hold hyphens, the
+        # random part of mkdtemp never does.
+        pid = folder.name.split("-")[-2]
         if (
             folder.is_dir()
             and pid.isdigit()

@@ -9,6 +9,7 @@ about particular users lives in code. Every problem in the file is reported as o
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import re
@@ -23,6 +24,7 @@ import yaml
 from harness.acl import check_acl
 from harness.errors import MatrixFileError
 from harness.redaction import redactor
+from harness.settings import CLIENT_NAMES
 
 
 class Action(enum.StrEnum):
@@ -70,9 +72,10 @@ _ENVIRONMENT_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class User:
     name: str  # as the matrix and the reports name it
     password: str | None = field(default=None, repr=False)  # None: anonymous
-    # What the client presents, when a cell should meet refused credentials; the
-    # account's own password (configured in the embedded stack) stays ``password``.
-    client_password: str | None = field(default=None, repr=False)
+    # What clients present, when cells should meet refused credentials: one password
+    # for every client, or one per client name. The account's own password (the one
+    # the embedded stack configures) stays ``password``.
+    client_password: str | Mapping[str, str] | None = field(default=None, repr=False)
 
     @property
     def anonymous(self) -> bool:
@@ -80,10 +83,18 @@ class User:
 
     @property
     def presented_password(self) -> str | None:
-        """The password clients log in with."""
-        return (
-            self.client_password if self.client_password is not None else self.password
-        )
+        """The password a client logs in with (see :meth:`as_seen_by`)."""
+        if isinstance(self.client_password, str):
+            return self.client_password
+        return self.password
+
+    def as_seen_by(self, client: str) -> User:
+        """This user as one client presents it: with that client's password, if any."""
+        if isinstance(self.client_password, Mapping):
+            return dataclasses.replace(
+                self, client_password=self.client_password.get(client, self.password)
+            )
+        return self
 
     @property
     def account(self) -> str:
@@ -364,13 +375,32 @@ class _Reader:
                 "Write the account name as docker_auth knows it ('anonymous' is "
                 "reserved: write {anonymous: true} for that user).",
             )
-        client_password = None
-        if "client_password" in entry:
+        client_password: str | dict[str, str] | None = None
+        if isinstance(entry.get("client_password"), dict):
+            client_password = self.client_passwords(entry, where)
+        elif "client_password" in entry:
             client_password = self.password(
                 entry, f"{where}.client_password", "client_password"
             )
         password = self.password(entry, f"{where}.password", "password")
         return User(name, password, client_password)
+
+    def client_passwords(self, entry: dict[str, Any], where: str) -> dict[str, str]:
+        """``client_password`` given per client: {cli: wrong} forces a disagreement."""
+        table = entry["client_password"]
+        for client in table:
+            if client not in CLIENT_NAMES:
+                raise self.fail(
+                    table,
+                    client,
+                    f"{where}.client_password.{client}",
+                    "is not a client",
+                    f"Use {', '.join(CLIENT_NAMES)}.",
+                )
+        return {
+            client: self.password(table, f"{where}.client_password.{client}", client)
+            for client in table
+        }
 
     def password(self, entry: dict[str, Any], where: str, key: str) -> str:
         value = entry[key]

@@ -25,23 +25,43 @@ _SECRET_SHAPES = [
 
 
 class Redactor:
-    """Replaces every registered secret and every secret-shaped string with a mask."""
+    """Replaces every registered secret and every secret-shaped string with a mask.
+
+    A registered secret is masked wherever it stands on its own, that is not glued to
+    letters, digits, "_" or "-". So the seed's password "password" is masked in
+    "user:password@" or a quoted value, but the option "--password-stdin" stays
+    readable. Longer secrets that contain a shorter one are masked whole.
+    """
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def add(self, *secrets: str) -> None:
         """Register literal secrets; empty strings are ignored (they would mask everything)."""
         with self._lock:
+            before = len(self._secrets)
             self._secrets.update(s for s in secrets if s)
+            if len(self._secrets) != before:
+                self._pattern = None
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                alternatives = "|".join(
+                    re.escape(secret)
+                    for secret in sorted(self._secrets, key=len, reverse=True)
+                )
+                self._pattern = re.compile(
+                    rf"(?<![A-Za-z0-9_-])(?:{alternatives})(?![A-Za-z0-9_-])"
+                )
+            return self._pattern
 
     def redact(self, text: str) -> str:
-        with self._lock:
-            # Longest first, so a password that contains another is masked whole.
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            text = text.replace(secret, MASK)
+        pattern = self._compiled()
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
         for shape in _SECRET_SHAPES:
             text = shape.sub(lambda m: (m.group(1) if m.lastindex else "") + MASK, text)
         return text

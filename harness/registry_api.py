@@ -180,7 +180,7 @@ class RegistryAPI:
             verify=self.verify,
             timeout=TIMEOUT,
         )
-        return _observe(response)
+        return observe_response(response)
 
 
 def _granted(claims: dict[str, Any], scope: str | None) -> tuple[str, ...]:
@@ -195,7 +195,7 @@ def _granted(claims: dict[str, Any], scope: str | None) -> tuple[str, ...]:
     return tuple(sorted(actions))
 
 
-def _observe(response: requests.Response) -> Observation:
+def observe_response(response: requests.Response) -> Observation:
     """Turn a registry answer into an outcome: its status, error code and challenge."""
     status = f"{response.status_code} {response.reason}"
     if response.ok:

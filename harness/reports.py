@@ -16,12 +16,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.baseline import describe_cell
 from harness.results import ACCOUNT_TABLE, CellResult, RunSummary
 
 # Column order of every grid; actions a future matrix adds come after these.
 ACTION_ORDER = ("login", "logout", "catalog", "push", "pull", "delete")
 OUTCOME_CLASSES = ("ok", "denied", "unauthorized", "error")
 FAIL_MARK = "✗"
+DISAGREE_MARK = "≠"
 ELLIPSIS = "…"
 EMPTY_CELL = "-"
 COLUMN_GAP = "  "
@@ -34,6 +36,7 @@ class GridCell:
 
     result: CellResult
     note: int | None = None
+    disagrees: bool = False  # the clients of the run observed different outcomes here
 
     @property
     def mismatch(self) -> str | None:
@@ -51,7 +54,7 @@ class GridCell:
 
     def text(self) -> str:
         """The cell as plain text: the outcome, then any mismatch and note marker."""
-        parts = [self.result.observed]
+        parts = [self.result.observed + (DISAGREE_MARK if self.disagrees else "")]
         if self.mismatch:
             parts += [FAIL_MARK, self.mismatch]
         if self.note_label:
@@ -87,15 +90,30 @@ class Grid:
         return [m for m in self.members if not m.result.passed or m.result.regression]
 
 
-def _action_key(action: str) -> tuple[int, str]:
+def _action_key(column: str) -> tuple[int, str]:
+    action = column.split(" ", 1)[0]
     if action in ACTION_ORDER:
-        return ACTION_ORDER.index(action), ""
-    return len(ACTION_ORDER), action
+        return ACTION_ORDER.index(action), column
+    return len(ACTION_ORDER), column
 
 
-def _build_grid(name: str, results: list[CellResult]) -> Grid:
+def _column(result: CellResult, by_client: bool) -> str:
+    """A grid column: the action, and with several clients, which one (``push cli``)."""
+    return f"{result.action} {result.client}" if by_client else result.action
+
+
+def _build_grid(
+    name: str, results: list[CellResult], by_client: bool, disagreeing: set[str]
+) -> Grid:
     users = tuple(dict.fromkeys(result.user for result in results))
-    actions = tuple(sorted({result.action for result in results}, key=_action_key))
+    clients = list(dict.fromkeys(result.client for result in results))
+    columns = sorted(
+        {_column(result, by_client) for result in results},
+        key=lambda c: (
+            _action_key(c)[0],
+            clients.index(c.split(" ")[-1]) if by_client else 0,
+        ),
+    )
     members: list[GridCell] = []
     notes = 0
     for result in results:
@@ -103,16 +121,43 @@ def _build_grid(name: str, results: list[CellResult]) -> Grid:
         if result.regression:
             notes += 1
             note = notes
-        members.append(GridCell(result, note))
+        members.append(GridCell(result, note, _cell_key(result) in disagreeing))
     shown: dict[tuple[str, str], GridCell] = {}
     for member in members:
-        shown.setdefault((member.result.user, member.result.action), member)
-    return Grid(name, users, actions, tuple(members), shown)
+        shown.setdefault(
+            (member.result.user, _column(member.result, by_client)), member
+        )
+    return Grid(name, users, tuple(columns), tuple(members), shown)
+
+
+def _cell_key(result: CellResult) -> str:
+    return describe_cell(result)
+
+
+def disagreements(summary: RunSummary) -> list[str]:
+    """One sentence per cell on which the run's clients observed different outcomes."""
+    observed: dict[str, dict[str, str]] = {}
+    for result in summary.results:
+        observed.setdefault(_cell_key(result), {})[result.client] = result.observed
+    return [
+        f"clients disagree on {key}: "
+        + ", ".join(f"{client} {outcome}" for client, outcome in by_client.items())
+        for key, by_client in observed.items()
+        if len(set(by_client.values())) > 1
+    ]
 
 
 def build_grids(summary: RunSummary) -> list[Grid]:
     """The grids of a run, the account first, then each repository as it comes."""
-    return [_build_grid(name, cells) for name, cells in summary.tables().items()]
+    by_client = len({result.client for result in summary.results}) > 1
+    disagreeing = {
+        sentence.split(": ")[0].removeprefix("clients disagree on ")
+        for sentence in disagreements(summary)
+    }
+    return [
+        _build_grid(name, cells, by_client, disagreeing)
+        for name, cells in summary.tables().items()
+    ]
 
 
 def describe(result: CellResult) -> str:
@@ -264,6 +309,8 @@ def render_terminal(summary: RunSummary, width: int = 100) -> str:
     for grid in build_grids(summary):
         lines += _terminal_table(grid, width)
     lines += _wrap(total_line(summary), width)
+    for sentence in disagreements(summary):
+        lines += _wrap(f"{DISAGREE_MARK} {sentence}", width)
     for result in _differences(summary):
         lines += _wrap(f"{FAIL_MARK} {result.explanation}", width)
         if result.regression:
@@ -285,7 +332,7 @@ def _md(text: str) -> str:
 def _md_cell(cell: GridCell | None) -> str:
     if cell is None:
         return EMPTY_CELL
-    text = _md(cell.result.observed)
+    text = _md(cell.result.observed) + (DISAGREE_MARK if cell.disagrees else "")
     if cell.mismatch:
         text = f"**{text} {FAIL_MARK} {_md(cell.mismatch)}**"
     if cell.note_label:
@@ -331,6 +378,10 @@ def render_markdown(summary: RunSummary) -> str:
     lines += ["", f"{total_line(summary)}.", ""]
     for grid in build_grids(summary):
         lines += _md_table(grid)
+    if disagreements(summary):
+        lines += ["## Clients disagree", ""]
+        lines += [f"- {_md(sentence)}" for sentence in disagreements(summary)]
+        lines.append("")
     lines += _md_differences(summary)
     return "\n".join(lines) + "\n"
 
@@ -395,12 +446,15 @@ def _html_cell(cell: GridCell | None) -> str:
     result = cell.result
     classes = _outcome_class(result.observed) + ("" if result.passed else " failing")
     body = _h(result.observed)
+    if cell.disagrees:
+        body += f'<span class="disagree" title="the clients disagree">{DISAGREE_MARK}</span>'
     if cell.mismatch:
         body += f'<span class="mismatch">{FAIL_MARK} {_h(cell.mismatch)}</span>'
     if cell.note_label:
         body += f'<span class="note">{_h(cell.note_label)}</span>'
     return (
         f'<td class="{classes}" data-cell="{_h(result.test_id)}" '
+        f'data-client="{_h(result.client)}" '
         f'data-outcome="{_h(result.observed)}" '
         f'data-passed="{str(result.passed).lower()}" '
         f'title="{_h(result.explanation)}">{body}</td>'
@@ -477,6 +531,9 @@ def _html_lines(summary: RunSummary) -> Iterable[str]:
     yield f'<p class="total {state}">{_h(total_line(summary))}</p>'
     yield _html_legend()
     yield from (_html_table(grid) for grid in build_grids(summary))
+    if disagreements(summary):
+        items = "".join(f"<li>{_h(s)}</li>" for s in disagreements(summary))
+        yield f'<section class="disagree"><h2>Clients disagree</h2><ul>{items}</ul></section>'
     yield "</main></body></html>"
 
 

@@ -55,7 +55,7 @@ def run_cell(
     client: RegistryClient, matrix: Matrix, cell: Cell, run_id: str
 ) -> Observation:
     """Act out ``cell`` from a clean start: every action logs in again first."""
-    user = matrix.user(cell.user)
+    user = matrix.user(cell.user).as_seen_by(client.name)
     if cell.action is Action.LOGIN:
         return client.login(user)
     if cell.action is Action.LOGOUT:
@@ -85,7 +85,7 @@ def evaluate_cell(
     verdict = judge(cell, observed, expected_message)
     why = explain(
         client.registry_api,
-        matrix.user(cell.user),
+        matrix.user(cell.user).as_seen_by(client.name),
         cell,
         context.acl,
         context.client_address,

@@ -18,6 +18,9 @@ from harness.images import (
     UPSTREAM_REGISTRY_IMAGE,
 )
 
+# The clients a run can use; harness.clients implements them.
+CLIENT_NAMES = ("sdk", "cli", "http")
+
 
 @dataclass(frozen=True)
 class SettingSpec:
@@ -68,8 +71,8 @@ SETTINGS = (
         "client",
         "HARNESS_CLIENT",
         "sdk",
-        "how users reach the registry: sdk (docker-py through the Engine)",
-        ("sdk",),
+        "how users reach the registry, one or several, comma-separated: sdk "
+        "(docker-py through the Engine), cli (the docker command), http (no Engine)",
     ),
     SettingSpec(
         "registry",
@@ -149,6 +152,11 @@ def _check(spec: SettingSpec, resolved: Resolved) -> None:
                 problem = "give a positive number of seconds"
         except ValueError:
             problem = "give a number of seconds, such as 60"
+    elif spec.name == "client":
+        names = [name.strip() for name in resolved.value.split(",")]
+        unknown = [name for name in names if name not in CLIENT_NAMES]
+        if unknown or len(set(names)) != len(names):
+            problem = f"name each client once, from {', '.join(CLIENT_NAMES)}, comma-separated"
     elif spec.name == "registry_image":
         try:
             resolved.value.format(version="0")
@@ -174,3 +182,8 @@ def resolve_all(
         )
         for spec in SETTINGS
     }
+
+
+def client_names(resolved: Resolved) -> tuple[str, ...]:
+    """The clients named by the ``client`` setting, in the order given."""
+    return tuple(name.strip() for name in resolved.value.split(","))

@@ -16,8 +16,9 @@ from typing import Protocol
 from harness.matrix import User
 from harness.outcomes import Observation
 from harness.registry_api import RegistryAPI
+from harness.settings import CLIENT_NAMES
 
-CLIENT_NAMES = ("sdk", "cli", "http")
+__all__ = ["CLIENT_NAMES", "RegistryClient"]
 
 
 class RegistryClient(Protocol):

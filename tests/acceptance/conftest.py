@@ -4,6 +4,7 @@ They need the Engine and every image of the stack (docker_auth included); a miss
 part makes them fail with the harness's own message, never skip.
 """
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ class Run:
 def run_matrix(tmp_path):
     """Run the matrix suite in a child pytest with its reports under ``tmp_path``."""
 
-    def run(*options: str, name: str = "run") -> Run:
+    def run(*options: str, name: str = "run", env: dict[str, str] | None = None) -> Run:
         reports = tmp_path / name
         result = subprocess.run(
             [
@@ -47,6 +48,7 @@ def run_matrix(tmp_path):
             capture_output=True,
             text=True,
             timeout=900,
+            env={**os.environ, **(env or {})},
         )
         return Run(result.returncode, result.stdout + result.stderr, reports)
 

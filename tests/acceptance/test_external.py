@@ -114,3 +114,16 @@ def test_team_matrix_against_a_running_registry(run_matrix, running_stack, tmp_p
         ).json()["tags"]
         assert (tags or []) == expected, repository
     assert "left 1 test manifest(s) in builds/app" in run.output
+
+
+def test_http_client_needs_no_engine_in_external_mode(run_matrix, running_stack):
+    # The stack runs on the Engine, but the harness is denied any Docker socket.
+    run = run_matrix(
+        f"--registry={running_stack['registry']}",
+        f"--registry-ca={running_stack['ca']}",
+        "--matrix=scenarios/team.yaml",
+        "--client=http",
+        env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+    )
+    cells = len(load_matrix(ROOT / "scenarios" / "team.yaml").cells)
+    assert f"{cells} passed" in run.output, run.output[-4000:]

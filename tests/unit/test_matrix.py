@@ -108,7 +108,7 @@ def test_expected_message_for_push_denied_comes_from_sdk_messages():
         matrix.expected_message("sdk", cell)
         == "denied: requested access to the resource is denied"
     )
-    assert matrix.expected_message("cli", cell) is None
+    assert matrix.expected_message("a-client-with-no-messages", cell) is None
 
 
 def test_short_form_expects_the_same_outcome_of_every_repository(tmp_path):

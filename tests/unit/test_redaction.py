@@ -51,3 +51,13 @@ def test_empty_string_registration_is_ignored():
     redactor.add("", "s3cret")
     assert redactor.redact("plain text") == "plain text"
     assert redactor.redact("a s3cret b") == f"a {MASK} b"
+
+
+def test_secret_is_masked_where_it_stands_alone_but_not_inside_a_word():
+    redactor = Redactor()
+    redactor.add("password")
+    assert redactor.redact("http://admin:password@host") == f"http://admin:{MASK}@host"
+    assert redactor.redact('{"password": "password"}') == f'{{"{MASK}": "{MASK}"}}'
+    assert redactor.redact("docker login --password-stdin") == (
+        "docker login --password-stdin"
+    )
