@@ -303,12 +303,30 @@ def _terminal_table(grid: Grid, width: int) -> list[str]:
     return lines
 
 
+def security_line(summary: RunSummary) -> str:
+    """``security: 24 checks, 24 held``."""
+    checks = len(summary.security)
+    held = sum(result.passed for result in summary.security)
+    return f"security: {checks} {_plural(checks, 'check')}, {held} held"
+
+
+def _terminal_security(summary: RunSummary, width: int) -> list[str]:
+    if not summary.security:
+        return []
+    lines = _wrap(security_line(summary), width)
+    for result in summary.security:
+        if not result.passed:
+            lines += _wrap(f"{FAIL_MARK} {result.check}: {result.detail}", width)
+    return lines
+
+
 def render_terminal(summary: RunSummary, width: int = 100) -> str:
     """The matrix as plain text no wider than ``width`` columns."""
     lines: list[str] = []
     for grid in build_grids(summary):
         lines += _terminal_table(grid, width)
     lines += _wrap(total_line(summary), width)
+    lines += _terminal_security(summary, width)
     for sentence in disagreements(summary):
         lines += _wrap(f"{DISAGREE_MARK} {sentence}", width)
     for result in _differences(summary):
@@ -383,7 +401,19 @@ def render_markdown(summary: RunSummary) -> str:
         lines += [f"- {_md(sentence)}" for sentence in disagreements(summary)]
         lines.append("")
     lines += _md_differences(summary)
+    lines += _md_security(summary)
     return "\n".join(lines) + "\n"
+
+
+def _md_security(summary: RunSummary) -> list[str]:
+    if not summary.security:
+        return []
+    lines = ["", "## Security", "", f"{security_line(summary)}.", ""]
+    lines += ["| check | held | what happened |", "| --- | --- | --- |"]
+    for result in summary.security:
+        held = "yes" if result.passed else f"**no {FAIL_MARK}**"
+        lines.append(f"| {_md(result.check)} | {held} | {_md(result.detail)} |")
+    return lines
 
 
 # --- HTML ----------------------------------------------------------------------------
@@ -531,10 +561,30 @@ def _html_lines(summary: RunSummary) -> Iterable[str]:
     yield f'<p class="total {state}">{_h(total_line(summary))}</p>'
     yield _html_legend()
     yield from (_html_table(grid) for grid in build_grids(summary))
+    if summary.security:
+        yield _html_security(summary)
     if disagreements(summary):
         items = "".join(f"<li>{_h(s)}</li>" for s in disagreements(summary))
         yield f'<section class="disagree"><h2>Clients disagree</h2><ul>{items}</ul></section>'
     yield "</main></body></html>"
+
+
+def _html_security(summary: RunSummary) -> str:
+    rows = "".join(
+        f'<tr data-check="{_h(result.test_id)}" data-passed="{str(result.passed).lower()}">'
+        f"<td>{_h(result.check)}</td>"
+        f'<td class="{"ok" if result.passed else "unauthorized failing"}">'
+        f"{'held' if result.passed else FAIL_MARK + ' failed'}</td>"
+        f"<td>{_h(result.detail)}</td></tr>"
+        for result in summary.security
+    )
+    return (
+        '<section class="grid security" data-table="security"><h2>Security</h2>'
+        f"<p>{_h(security_line(summary))}</p>"
+        '<table><thead><tr><th scope="col">check</th><th scope="col">result</th>'
+        f'<th scope="col">what happened</th></tr></thead><tbody>{rows}</tbody></table>'
+        "</section>"
+    )
 
 
 def render_html(summary: RunSummary) -> str:

@@ -50,6 +50,23 @@ class CellResult:
         return cls(**data)
 
 
+@dataclass(frozen=True)
+class SecurityResult:
+    """One check of the security suite: an attack, and whether the setup held."""
+
+    test_id: str
+    check: str  # "forged token: untrusted-key", "authentication: wrong password (login, sdk)"
+    passed: bool
+    detail: str  # what was tried and what the registry answered; the risk if it failed
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SecurityResult:
+        return cls(**data)
+
+
 @dataclass
 class RunSummary:
     """Everything a report shows: run-wide facts, then the cells in matrix order."""
@@ -58,6 +75,7 @@ class RunSummary:
     # Engine, time of the run.
     facts: dict[str, str] = field(default_factory=dict)
     results: list[CellResult] = field(default_factory=list)
+    security: list[SecurityResult] = field(default_factory=list)
 
     @property
     def failed(self) -> list[CellResult]:

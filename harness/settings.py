@@ -94,6 +94,14 @@ SETTINGS = (
         ("true", "false"),
     ),
     SettingSpec(
+        "trust_attacker_certificate",
+        "HARNESS_TRUST_ATTACKER_CERTIFICATE",
+        "false",
+        "true: weaken the embedded registry on purpose (it also trusts the security "
+        "suite's attacker), to watch the forged-token check fail",
+        ("true", "false"),
+    ),
+    SettingSpec(
         "reports_dir",
         "HARNESS_REPORTS_DIR",
         "reports",

@@ -66,6 +66,9 @@ class StackSettings:
     token: TokenSettings = field(default_factory=TokenSettings)
     # More REGISTRY_* variables for the registry (storage, logging); applied last.
     registry_environment: Mapping[str, str] = field(default_factory=dict)
+    # Certificates (PEM) the registry trusts besides the token server's. Only the
+    # security suite's demonstration of a weakened registry sets this.
+    extra_trusted_certificates: tuple[bytes, ...] = ()
 
 
 def stack_settings(values: Mapping[str, str]) -> StackSettings:
@@ -89,13 +92,15 @@ class StackEndpoints:
     registry: str  # host:port, as clients name it in image references
     realm: str
     service: str
-    # The certificate whose key signs the tokens, when the harness made it.
+    # The certificate whose key signs the tokens, and that key, when the harness made
+    # them (the embedded stack).
     certificate: Path | None
     tls: bool = False  # the registry itself speaks HTTPS
     verify: bool | str = True  # CA bundle (or False) for the registry's and realm's TLS
     external: bool = False  # already running: the harness started nothing
     # The address docker_auth sees requests come from, for ACL rules on ip.
     client_address: str = "127.0.0.1"
+    signing_key: Path | None = None
 
 
 class _LoopbackContainer(DockerContainer):
@@ -159,6 +164,7 @@ class EmbeddedStack:
             certificate=identity.certificate,
             verify=str(identity.certificate),
             client_address=self._auth_client_address,
+            signing_key=identity.key,
         )
 
     def write_server_files(self) -> ServerIdentity:
@@ -236,7 +242,16 @@ class EmbeddedStack:
         container = self._container(self.settings.registry_image, "registry")
         container.publish_on_loopback(REGISTRY_PORT)
         bundle = f"{SSL_DIR_IN_CONTAINER}/{CERTIFICATE_NAME}"
-        container.with_volume_mapping(str(certificate), bundle, "ro")  # not the key
+        trusted = certificate
+        if self.settings.extra_trusted_certificates:
+            # A deliberately weakened registry: it trusts more than the token server.
+            assert self._workdir is not None
+            trusted = self._workdir / "ssl" / "bundle.pem"
+            trusted.write_bytes(
+                certificate.read_bytes()
+                + b"".join(self.settings.extra_trusted_certificates)
+            )
+        container.with_volume_mapping(str(trusted), bundle, "ro")  # never the key
         container.with_envs(
             REGISTRY_AUTH="token",
             REGISTRY_AUTH_TOKEN_REALM=realm,

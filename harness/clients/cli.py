@@ -133,6 +133,21 @@ class CliClient:
     def _login(self, config: Path, user: User) -> Observation:
         # Newer CLIs warn on stderr that the password is stored unencrypted; stderr
         # of a command that succeeded is not read, so that is no failure.
+        if not user.presented_password:
+            # The CLI itself refuses an empty password ("Cannot perform an interactive
+            # login from a non TTY device"): credentials refused, before the registry.
+            refused = self._run(
+                config,
+                "login",
+                "--username",
+                user.name,
+                "--password-stdin",
+                self.registry,
+                stdin="",
+            )
+            if refused.outcome is Outcome.OK:
+                return refused
+            return Observation(Outcome.UNAUTHORIZED, refused.message)
         return self._run(
             config,
             "login",

@@ -25,9 +25,14 @@ class Run:
 
 @pytest.fixture
 def run_matrix(tmp_path):
-    """Run the matrix suite in a child pytest with its reports under ``tmp_path``."""
+    """Run a suite (the matrix by default) in a child pytest, reports under tmp_path."""
 
-    def run(*options: str, name: str = "run", env: dict[str, str] | None = None) -> Run:
+    def run(
+        *options: str,
+        name: str = "run",
+        env: dict[str, str] | None = None,
+        tests: str = "scenarios/test_matrix.py",
+    ) -> Run:
         reports = tmp_path / name
         result = subprocess.run(
             [
@@ -42,7 +47,7 @@ def run_matrix(tmp_path):
                 f"--reports-dir={reports}",
                 f"--junitxml={reports / 'junit.xml'}",
                 *options,
-                "scenarios",
+                tests,
             ],
             cwd=ROOT,
             capture_output=True,

@@ -127,3 +127,17 @@ def test_http_client_needs_no_engine_in_external_mode(run_matrix, running_stack)
     )
     cells = len(load_matrix(ROOT / "scenarios" / "team.yaml").cells)
     assert f"{cells} passed" in run.output, run.output[-4000:]
+
+
+def test_security_checks_that_need_only_a_client_run_in_external_mode(
+    run_matrix, running_stack
+):
+    run = run_matrix(
+        f"--registry={running_stack['registry']}",
+        f"--registry-ca={running_stack['ca']}",
+        "--matrix=scenarios/team.yaml",
+        tests="scenarios/test_security.py",
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    # The checks that must sign with the registry's own key are not made here.
+    assert "untrusted-key" in run.output and "expired" not in run.output

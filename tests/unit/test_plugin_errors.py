@@ -68,7 +68,14 @@ def test_broken_matrix_leaves_the_last_junit_report_alone(tmp_path):
 
 
 def test_seed_matrix_collects_twelve_cells_named_as_rules():
-    result = _collect()
+    result = _collect("scenarios/test_matrix.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "test_cell[user01-push-user01image-denied]" in result.stdout
     assert "12 tests collected" in result.stdout
+
+
+def test_plain_run_collects_the_matrix_and_the_security_suite():
+    result = _collect()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test_forged_token_is_refused[untrusted-key]" in result.stdout
+    assert "test_impostor_is_unauthorized[wrong-password-login]" in result.stdout
