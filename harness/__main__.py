@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness images build`` and ``python -m harness cleanup``."""
+"""Command line: images build, cleanup, stack up and lint-acl."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dotenv
 
+from harness.acl_lint import lint_acl, read_acl
 from harness.engine import connect_engine
 from harness.errors import HarnessError
 from harness.images import (
@@ -112,6 +113,18 @@ def stack_up(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def lint_acl_file(arguments: argparse.Namespace) -> int:
+    """Print what the ACL lint finds, as warnings; with --strict any fails the run."""
+    path = arguments.file
+    findings = lint_acl(read_acl(path))
+    for finding in findings:
+        _print(f"warning: {path}: [{finding.kind}] {finding.message}")
+    _print(
+        f"{path}: {len(findings)} finding(s)" if findings else f"{path}: no findings"
+    )
+    return 1 if findings and arguments.strict else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--docker-auth-image", default=None)
     up.add_argument("--registry-image", default=None)
     up.set_defaults(run=stack_up)
+
+    lint = commands.add_parser(
+        "lint-acl",
+        help="point out ACL entries that load but do not do what they seem to",
+    )
+    lint.add_argument(
+        "file", type=Path, help="a matrix file or docker_auth's auth_config.yml"
+    )
+    lint.add_argument(
+        "--strict", action="store_true", help="exit 1 when there is any finding"
+    )
+    lint.set_defaults(run=lint_acl_file)
 
     arguments = parser.parse_args(argv)
     try:

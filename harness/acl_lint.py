@@ -347,10 +347,11 @@ def _docker_bridge_ip(index: int, entry: Mapping[str, Any]) -> Iterator[Finding]
     network = _ip_network(pattern)
     if network is None or not network.is_private or network.is_loopback:
         return
+    what = "address" if network.num_addresses == 1 else "range"
     yield Finding(
         DOCKER_BRIDGE_IP,
         index,
-        f"{_describe(index, entry)}: match.ip {pattern} is a private range. When "
+        f"{_describe(index, entry)}: match.ip {pattern} is a private {what}. When "
         "docker_auth runs in a container behind a published port, every client "
         "reaches it from the Docker bridge's gateway (a private address), not from "
         "its own: if the gateway lies in this range the entry matches them all, if "

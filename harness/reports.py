@@ -311,9 +311,12 @@ def security_line(summary: RunSummary) -> str:
 
 
 def _terminal_security(summary: RunSummary, width: int) -> list[str]:
+    lines: list[str] = []
+    for warning in summary.lint:
+        lines += _wrap(f"ACL lint: {warning}", width)
     if not summary.security:
-        return []
-    lines = _wrap(security_line(summary), width)
+        return lines
+    lines += _wrap(security_line(summary), width)
     for result in summary.security:
         if not result.passed:
             lines += _wrap(f"{FAIL_MARK} {result.check}: {result.detail}", width)
@@ -406,9 +409,13 @@ def render_markdown(summary: RunSummary) -> str:
 
 
 def _md_security(summary: RunSummary) -> list[str]:
+    lines: list[str] = []
+    if summary.lint:
+        lines += ["", "## ACL lint", ""]
+        lines += [f"- {_md(warning)}" for warning in summary.lint]
     if not summary.security:
-        return []
-    lines = ["", "## Security", "", f"{security_line(summary)}.", ""]
+        return lines
+    lines += ["", "## Security", "", f"{security_line(summary)}.", ""]
     lines += ["| check | held | what happened |", "| --- | --- | --- |"]
     for result in summary.security:
         held = "yes" if result.passed else f"**no {FAIL_MARK}**"
@@ -561,6 +568,9 @@ def _html_lines(summary: RunSummary) -> Iterable[str]:
     yield f'<p class="total {state}">{_h(total_line(summary))}</p>'
     yield _html_legend()
     yield from (_html_table(grid) for grid in build_grids(summary))
+    if summary.lint:
+        items = "".join(f"<li>{_h(warning)}</li>" for warning in summary.lint)
+        yield f'<section class="lint"><h2>ACL lint</h2><ul>{items}</ul></section>'
     if summary.security:
         yield _html_security(summary)
     if disagreements(summary):

@@ -76,6 +76,7 @@ class RunSummary:
     facts: dict[str, str] = field(default_factory=dict)
     results: list[CellResult] = field(default_factory=list)
     security: list[SecurityResult] = field(default_factory=list)
+    lint: list[str] = field(default_factory=list)  # ACL lint warnings, before the run
 
     @property
     def failed(self) -> list[CellResult]:

@@ -102,6 +102,14 @@ SETTINGS = (
         ("true", "false"),
     ),
     SettingSpec(
+        "acl_lint",
+        "HARNESS_ACL_LINT",
+        "warn",
+        "lint the matrix's ACL before the run: warn, strict (findings stop the run) "
+        "or off",
+        ("warn", "strict", "off"),
+    ),
+    SettingSpec(
         "reports_dir",
         "HARNESS_REPORTS_DIR",
         "reports",

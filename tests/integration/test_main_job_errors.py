@@ -29,13 +29,14 @@ def test_missing_docker_auth_image_fails_each_cell_with_the_reason(tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 1
-    assert "12 errors" in output
+    # The 12 cells and the 24 security checks all need the stack.
+    assert "36 errors" in output
     assert (
         "localhost:1/harness-absent/docker_auth:0 (setting docker_auth_image)" in output
     )
     assert "Traceback" not in output and "direct cause" not in output
     junit = (tmp_path / "junit.xml").read_text()
-    assert junit.count("<testcase ") == 12 and junit.count("<error ") == 12
+    assert junit.count("<testcase ") == 36 and junit.count("<error ") == 36
     schema = etree.XMLSchema(
         etree.parse(ROOT / "tests" / "schemas" / "junit-xunit2.xsd")
     )

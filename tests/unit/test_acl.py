@@ -262,21 +262,21 @@ def test_every_label_named_must_match_and_a_missing_one_fails():
 @pytest.mark.parametrize(
     ("pattern", "ip", "expected"),
     [
-        ("172.17.0.0/16", "172.17.0.1", True),
-        ("172.17.0.0/16", "127.0.0.1", False),
-        ("172.17.0.1", "172.17.0.1", True),
-        ("172.17.0.1", "172.17.0.2", False),
+        ("198.51.0.0/16", "198.51.0.1", True),
+        ("198.51.0.0/16", "127.0.0.1", False),
+        ("198.51.0.1", "198.51.0.1", True),
+        ("198.51.0.1", "198.51.0.2", False),
         ("2001:db8::/48", "2001:db8::5", True),
-        ("2001:db8::/48", "172.17.0.1", False),
-        ("172.17.0.0/16", "::ffff:172.17.0.1", True),  # IPv4-mapped reads as IPv4
-        ("172.17.0.0/16", "not an address", False),
+        ("2001:db8::/48", "198.51.0.1", False),
+        ("198.51.0.0/16", "::ffff:198.51.0.1", True),  # IPv4-mapped reads as IPv4
+        ("198.51.0.0/16", "not an address", False),
     ],
 )
 def test_ip_matches_address_or_cidr_block(pattern, ip, expected):
     assert _matches({"ip": pattern}, ip=ip) is expected
 
 
-@pytest.mark.parametrize("pattern", ["172.17.0.0/255.255.0.0", "172.17.0.*", "x"])
+@pytest.mark.parametrize("pattern", ["198.51.0.0/255.255.0.0", "198.51.0.*", "x"])
 def test_ip_pattern_that_docker_auth_cannot_parse_is_refused(pattern):
     acl = [_entry(ip=pattern)]
     assert "match.ip" in check_acl(acl)[0]
@@ -359,7 +359,7 @@ def test_entry_without_actions_is_harmless_until_it_decides():
 def test_fine_acl_has_no_problems():
     acl = [
         _entry(["*"], account="admin"),
-        _entry(["pull"], account="/^ci-.*$/", name="builds/*", ip="10.0.0.0/8"),
+        _entry(["pull"], account="/^ci-.*$/", name="builds/*", ip="203.0.0.0/8"),
         {"match": {"labels": {"group": "admins"}}, "actions": [], "comment": "x"},
     ]
     assert check_acl(acl) == []

@@ -5,10 +5,12 @@ checks refuse code that names one.
 """
 
 import ipaddress
+import itertools
 from pathlib import Path
 
 import pytest
 
+from harness.acl import TokenRequest, decide
 from harness.acl_lint import KINDS, Finding, lint_acl, read_acl
 from harness.auth_config import TokenSettings, render_auth_config
 from harness.errors import HarnessError
@@ -179,6 +181,74 @@ def test_no_shadowing_is_claimed_without_proof(earlier, later):
     assert _kinds([_entry(**earlier), _entry(**later)], "shadowed") == []
 
 
+def test_a_label_that_matches_any_value_still_needs_the_label():
+    # {group: /.*/} fits no request without a group label.
+    assert (
+        _kinds([_entry(labels={"g": "/.*/"}), _entry(account="bob")], "shadowed") == []
+    )
+    shadowed = [_entry(labels={"g": "/.*/"}), _entry(labels={"g": "d*"})]
+    assert _kinds(shadowed, "shadowed") == [2]
+
+
+# Matches to pair up, and requests to try them on.
+_MATCHES = [
+    {},
+    {"account": "alice"},
+    {"account": ""},
+    {"account": "/.+/"},
+    {"account": "/.*/"},
+    {"account": "/^al/"},
+    {"account": "/^alice$/"},
+    {"account": "al*"},
+    {"name": "alice/x"},
+    {"name": "alice/*"},
+    {"name": "*"},
+    {"name": "${account}/*"},
+    {"name": "/.*/"},
+    {"account": "alice", "name": "alice/*"},
+    {"account": "/.+/", "name": "${account}/*"},
+    {"account": "/.+/", "name": "team/*"},
+    {"account": "alice", "name": "${account}/x"},
+    {"ip": "127.0.0.1"},
+    {"ip": "127.0.0.0/8"},
+    {"ip": "::1"},
+    {"account": "alice", "ip": "127.0.0.0/30"},
+    {"labels": {"g": "dev"}},
+    {"labels": {"g": "/.*/"}},
+    {"labels": {"g": "/^de/"}},
+    {"type": "registry", "name": "catalog"},
+]
+_REQUESTS = [
+    TokenRequest(account, kind, name, ("pull",), ip=ip, labels=labels)
+    for account in ("alice", "", "bob", "al", "xalice")
+    for name in ("alice/x", "alice/x/y", "team/app", "bob/x", "catalog")
+    for kind in ("repository", "registry")
+    for ip in ("127.0.0.1", "127.0.0.9", "::1", "8.8.8.8")
+    for labels in ({}, {"g": ("dev",)}, {"g": ("x",)})
+]
+
+
+def test_every_shadowing_reported_holds_for_every_sample_request():
+    # Which sample requests each match fits, by harness.acl; a shadowed entry's must
+    # all be fitted by the entry that shadows it.
+    fits = [
+        {
+            n
+            for n, request in enumerate(_REQUESTS)
+            if decide([_entry(**m)], request).entry_index
+        }
+        for m in _MATCHES
+    ]
+    pairs = itertools.product(range(len(_MATCHES)), repeat=2)
+    reported = 0
+    for first, second in pairs:
+        acl = [_entry(**_MATCHES[first]), _entry(**_MATCHES[second])]
+        if _kinds(acl, "shadowed"):
+            reported += 1
+            assert fits[second] <= fits[first], acl
+    assert reported > len(_MATCHES)  # more than each match after itself
+
+
 def test_an_invalid_entry_shadows_nothing():
     acl = [{"match": {"account": "/(/"}, "actions": ["*"]}, _entry(account="(")]
     assert _found(acl) == [("invalid", 1)]
@@ -237,20 +307,21 @@ def test_label_regexes_are_checked_too():
 
 
 @pytest.mark.parametrize(
-    "ip",
+    ("ip", "what"),
     [
-        GATEWAY,
-        BRIDGE,
-        HOME_NETWORK,
-        ipaddress.IPv6Network("fd00:1::/64"),  # Docker's IPv6 networks are unique local
-        ipaddress.IPv6Address(f"::ffff:{GATEWAY}"),
+        (GATEWAY, "address"),
+        (BRIDGE, "range"),
+        (HOME_NETWORK, "range"),
+        # Docker's IPv6 networks are unique local addresses.
+        (ipaddress.IPv6Network("fd00:1::/64"), "range"),
+        (ipaddress.IPv6Address(f"::ffff:{GATEWAY}"), "address"),
     ],
     ids=str,
 )
-def test_private_ip_rule_is_reported(ip):
+def test_private_ip_rule_is_reported(ip, what):
     (finding,) = lint_acl([_entry(["*"], ip=str(ip))])
     assert (finding.kind, finding.entry) == ("docker-bridge-ip", 1)
-    assert f"match.ip {ip} is a private range" in finding.message
+    assert f"match.ip {ip} is a private {what}" in finding.message
     assert "Match on account and name instead" in finding.message
 
 
