@@ -11,14 +11,29 @@ the matrix file.
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Callable
 from typing import Protocol
 
-from harness.matrix import User
+import docker
+
+from harness.errors import SetupError
+from harness.images import build_probe_image
+from harness.matrix import Outcome, User
 from harness.outcomes import Observation
 from harness.registry_api import RegistryAPI
 from harness.settings import CLIENT_NAMES
 
-__all__ = ["CLIENT_NAMES", "RegistryClient"]
+__all__ = [
+    "CLIENT_NAMES",
+    "PUSHED_DIGEST",
+    "RegistryClient",
+    "push_unique_engine_image",
+]
+
+# How the Engine (and the CLI) report a finished push: "1: digest: sha256:... size: 524".
+PUSHED_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
 
 
 class RegistryClient(Protocol):
@@ -52,3 +67,30 @@ class RegistryClient(Protocol):
     def push_unique_image(self, user: User, reference: str, run_id: str) -> str:
         """Push an image no other cell shares; return its manifest digest."""
         ...
+
+
+def push_unique_engine_image(
+    engine: docker.DockerClient,
+    push: Callable[[User, str, str], Observation],
+    user: User,
+    reference: str,
+    run_id: str,
+) -> str:
+    """Build an image no other cell shares, ``push`` it, and return its digest.
+
+    A delete removes a manifest with every tag on it: each delete cell gets one of
+    its own, so that no other cell loses its image. For the clients that push through
+    the Engine; ``push(user, reference, image)`` is the client's own push.
+    """
+    image = build_probe_image(engine, f"{run_id}-{uuid.uuid4().hex[:8]}")
+    try:
+        pushed = push(user, reference, image)
+    finally:
+        engine.images.remove(image, force=True)
+    digest = PUSHED_DIGEST.search(pushed.message)
+    if pushed.outcome is not Outcome.OK or digest is None:
+        raise SetupError(
+            f"{user.name} could not push {reference} for a delete cell "
+            f"({pushed.outcome.value}: {pushed.message})"
+        )
+    return digest.group(1)

@@ -12,18 +12,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import docker
 
+from harness.clients import PUSHED_DIGEST, push_unique_engine_image
 from harness.engine import engine_address
-from harness.errors import HarnessError, SetupError
-from harness.images import build_probe_image
+from harness.errors import HarnessError
 from harness.leftovers import private_folder
 from harness.matrix import Outcome, User
 from harness.outcomes import Observation, classify_refusal
@@ -37,7 +35,6 @@ DOCKER_MISSING = (
     "the cli client needs the docker command (Debian: apt-get install docker.io)"
 )
 
-_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
 _REFUSED = (Outcome.DENIED, Outcome.UNAUTHORIZED)
 
 
@@ -133,22 +130,7 @@ class CliClient:
     def _login(self, config: Path, user: User) -> Observation:
         # Newer CLIs warn on stderr that the password is stored unencrypted; stderr
         # of a command that succeeded is not read, so that is no failure.
-        if not user.presented_password:
-            # The CLI itself refuses an empty password ("Cannot perform an interactive
-            # login from a non TTY device"): credentials refused, before the registry.
-            refused = self._run(
-                config,
-                "login",
-                "--username",
-                user.name,
-                "--password-stdin",
-                self.registry,
-                stdin="",
-            )
-            if refused.outcome is Outcome.OK:
-                return refused
-            return Observation(Outcome.UNAUTHORIZED, refused.message)
-        return self._run(
+        observed = self._run(
             config,
             "login",
             "--username",
@@ -157,6 +139,11 @@ class CliClient:
             self.registry,
             stdin=user.presented_password or "",
         )
+        if not user.presented_password and observed.outcome is not Outcome.OK:
+            # The CLI itself refuses an empty password ("Cannot perform an interactive
+            # login from a non TTY device"): credentials refused, before the registry.
+            return Observation(Outcome.UNAUTHORIZED, observed.message)
+        return observed
 
     def _login_first(self, config: Path, user: User) -> Observation | None:
         """Log in as a user would before acting; the refusal if that fails."""
@@ -183,7 +170,7 @@ class CliClient:
             return pushed
         # The progress lines end with "<tag>: digest: sha256:... size: N".
         observed = Observation(Outcome.OK, _last_line(pushed.message))
-        digest = _DIGEST.search(observed.message)
+        digest = PUSHED_DIGEST.search(observed.message)
         if digest:
             repository = reference.rpartition(":")[0]
             self.pushed.setdefault(repository, set()).add(digest.group(1))
@@ -255,20 +242,7 @@ class CliClient:
         )
 
     def push_unique_image(self, user: User, reference: str, run_id: str) -> str:
-        """Push an image no other cell shares as ``user``; return its manifest digest.
-
-        A delete removes a manifest with every tag on it: each delete cell gets one of
-        its own, so that no other cell loses its image.
-        """
-        image = build_probe_image(self._engine, f"{run_id}-{uuid.uuid4().hex[:8]}")
-        try:
-            pushed = self.push(user, reference, image=image)
-        finally:
-            self._engine.images.remove(image, force=True)
-        digest = _DIGEST.search(pushed.message)
-        if pushed.outcome is not Outcome.OK or digest is None:
-            raise SetupError(
-                f"{user.name} could not push {reference} with the docker CLI for a "
-                f"delete cell ({pushed.outcome.value}: {pushed.message})"
-            )
-        return digest.group(1)
+        """Push an image no other cell shares as ``user``; return its manifest digest."""
+        return push_unique_engine_image(
+            self._engine, self.push, user, reference, run_id
+        )

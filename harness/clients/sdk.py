@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,8 @@ from typing import Any
 import docker
 import docker.errors
 
+from harness.clients import PUSHED_DIGEST, push_unique_engine_image
 from harness.engine import engine_address
-from harness.errors import SetupError
-from harness.images import build_probe_image
 from harness.leftovers import private_folder
 from harness.matrix import Outcome, User
 from harness.outcomes import Observation, classify_refusal
@@ -50,9 +47,6 @@ def private_docker_config() -> Iterator[Path]:
         else:
             os.environ["DOCKER_CONFIG"] = previous
         shutil.rmtree(folder, ignore_errors=True)
-
-
-_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
 
 
 def _split(reference: str) -> tuple[str, str]:
@@ -139,7 +133,7 @@ class EngineClient:
             return _refusal(error)
         finally:
             _untag(api, f"{repository}:{tag}")
-        digest = _DIGEST.search(observed.message)
+        digest = PUSHED_DIGEST.search(observed.message)
         if observed.outcome is Outcome.OK and digest:
             self.pushed.setdefault(_split(reference)[0], set()).add(digest.group(1))
         return observed
@@ -196,23 +190,10 @@ class EngineClient:
         )
 
     def push_unique_image(self, user: User, reference: str, run_id: str) -> str:
-        """Push an image no other cell shares as ``user``; return its manifest digest.
-
-        A delete removes a manifest with every tag on it: each delete cell gets one of
-        its own, so that no other cell loses its image.
-        """
-        image = build_probe_image(self._engine, f"{run_id}-{uuid.uuid4().hex[:8]}")
-        try:
-            pushed = self.push(user, reference, image=image)
-        finally:
-            self._engine.images.remove(image, force=True)
-        digest = _DIGEST.search(pushed.message)
-        if pushed.outcome is not Outcome.OK or digest is None:
-            raise SetupError(
-                f"{user.name} could not push {reference} for a delete cell "
-                f"({pushed.outcome.value}: {pushed.message})"
-            )
-        return digest.group(1)
+        """Push an image no other cell shares as ``user``; return its manifest digest."""
+        return push_unique_engine_image(
+            self._engine, self.push, user, reference, run_id
+        )
 
 
 def _from_stream(stream: Any) -> Observation:
