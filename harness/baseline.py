@@ -25,7 +25,11 @@ class BaselineError(HarnessError):
 
 def cell_key(result: CellResult) -> str:
     """Identifies a cell across runs: client, user, action, repository (not the outcome)."""
-    return f"{result.client} {result.user} {result.action} {result.repository or '-'}"
+    return key_of(result.client, result.user, result.action, result.repository)
+
+
+def key_of(client: str, user: str, action: str, repository: str | None) -> str:
+    return f"{client} {user} {action} {repository or '-'}"
 
 
 def describe_cell(result: CellResult) -> str:
@@ -78,6 +82,25 @@ def load_baseline(path: Path) -> dict[str, str]:
             f"{document.get('format')!r}). Regenerate it with --write-baseline."
         )
     return {str(key): str(value) for key, value in cells.items()}
+
+
+def check_overlap(path: Path, baseline: Mapping[str, str], run_keys: set[str]) -> None:
+    """Refuse a baseline that shares no cell with the run: nothing would be compared.
+
+    The matrix file itself may differ (an edited copy is the usual way to try an ACL
+    change); what must match is client, user, action and repository.
+    """
+    if run_keys and not run_keys & set(baseline):
+        try:
+            recorded = json.loads(path.read_text()).get("context", {})
+        except (OSError, ValueError, AttributeError):
+            recorded = {}
+        raise BaselineError(
+            f"{path} shares no cell with this run (it was written for matrix "
+            f"{recorded.get('matrix', '?')!r} and client {recorded.get('client', '?')!r}): "
+            "nothing would be compared. Give the baseline of this matrix and client, or "
+            "write one with --write-baseline."
+        )
 
 
 def regression(baseline: Mapping[str, str], result: CellResult) -> str | None:

@@ -16,12 +16,10 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from harness.clients import RegistryClient
 from harness.errors import SettingError
 from harness.matrix import Action, Matrix, Outcome
-from harness.registry_api import RegistryAPI
+from harness.registry_api import RegistryAPI, RegistryUnreachable
 from harness.stack import StackEndpoints
 
 
@@ -60,7 +58,9 @@ class ExternalRegistry:
         api = RegistryAPI(self.registry, registry_tls=self.tls, verify=self.verify)
         try:
             challenge = api.challenge()
-        except (requests.RequestException, ValueError) as error:
+            # The realm must answer over trusted TLS too: 200 or 401 both prove it.
+            api.request_token(None, None)
+        except (RegistryUnreachable, ValueError) as error:
             raise SettingError(
                 f"The registry {self.url} (setting registry) cannot be used: {error}. "
                 "Check the address, and registry_ca or registry_insecure for its TLS."
@@ -92,8 +92,8 @@ def remove_pushed_manifests(client: RegistryClient, matrix: Matrix) -> list[str]
         )
         if deleter is None:
             notes.append(
-                f"left {len(digests)} test manifest(s) in {repository}: the matrix "
-                "grants no user delete there"
+                f"left {len(digests)} test manifest(s) in {repository}: no cell of the "
+                "matrix expects a delete there to succeed, so the harness deletes nothing"
             )
             continue
         for digest in sorted(digests):

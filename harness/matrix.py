@@ -9,6 +9,7 @@ about particular users lives in code. Every problem in the file is reported as o
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import enum
 import os
@@ -281,6 +282,13 @@ class _Reader:
     def document(self) -> dict[str, Any]:
         try:
             text = self.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise MatrixFileError(
+                self.path,
+                "(file)",
+                f"is not UTF-8 text ({error.reason} at byte {error.start})",
+                "Save the matrix file as UTF-8 YAML.",
+            ) from None
         except OSError as error:
             raise MatrixFileError(
                 self.path,
@@ -383,6 +391,7 @@ class _Reader:
                 entry, f"{where}.client_password", "client_password"
             )
         password = self.password(entry, f"{where}.password", "password")
+        _register_basic_credentials(name, password, client_password)
         return User(name, password, client_password)
 
     def client_passwords(self, entry: dict[str, Any], where: str) -> dict[str, str]:
@@ -780,6 +789,21 @@ class _Reader:
                     )
                 self.check_template(table, key, f"messages.{client}.{key}", table[key])
         return {client: dict(table) for client, table in messages.items()}
+
+
+def _register_basic_credentials(
+    name: str, password: str, client_password: str | dict[str, str] | None
+) -> None:
+    """Mask the Basic-auth form of every password too: base64 of "name:password"."""
+    others = (
+        list(client_password.values())
+        if isinstance(client_password, dict)
+        else [client_password]
+        if client_password
+        else []
+    )
+    for secret in [password, *others]:
+        redactor.add(base64.b64encode(f"{name}:{secret}".encode()).decode())
 
 
 def _entry_index(problem: str) -> int | None:

@@ -19,7 +19,10 @@ _SECRET_SHAPES = [
     ),
     re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"),  # bcrypt hash
     re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),  # JWT
-    re.compile(r"(?i)(authorization:\s*(?:basic|bearer)\s+)\S+"),
+    # "Authorization: Basic ...", and the same in a dict's repr: 'Authorization': 'Basic ...'
+    re.compile(
+        r"""(?i)(authorization['"]?\s*[:=]\s*['"]?(?:basic|bearer)\s+)[^'"\s,}]+"""
+    ),
     re.compile(r'(?i)("auth"\s*:\s*")[^"]+'),  # base64 user:password in a config.json
 ]
 

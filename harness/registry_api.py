@@ -23,6 +23,7 @@ import requests
 from cryptography import x509
 
 from harness.challenge import BearerChallenge, parse_bearer_challenge
+from harness.errors import HarnessError
 from harness.matrix import Outcome, User
 from harness.outcomes import Observation
 from harness.redaction import redactor
@@ -61,6 +62,33 @@ def scope_for(action: str, repository: str | None) -> str | None:
     return f"repository:{repository}:{needed}"
 
 
+class RegistryUnreachable(HarnessError):
+    """The registry or its realm did not answer over HTTP(S) at all."""
+
+
+def _send(method: str, url: str, **options: Any) -> requests.Response:
+    """One request; a connection or TLS failure becomes one short, redacted error.
+
+    Raised ``from None``: requests' own exception chain carries the request's headers
+    in its tracebacks, Basic credentials included.
+    """
+    try:
+        return requests.request(method, url, timeout=TIMEOUT, **options)
+    except requests.RequestException as error:
+        reason = str(error.args[0] if error.args else error)
+        hint = ""
+        if isinstance(error, requests.exceptions.SSLError):
+            hint = (
+                " Its certificate is not trusted: give the CA bundle that signed it "
+                "(setting registry_ca), or registry_insecure=true."
+            )
+        raise RegistryUnreachable(
+            redactor.redact(
+                f"{method} {url} failed: {type(error).__name__}: {reason}.{hint}"
+            )
+        ) from None
+
+
 class RegistryAPI:
     """Talks to one registry and its token realm on behalf of matrix users."""
 
@@ -91,7 +119,7 @@ class RegistryAPI:
     def challenge(self) -> BearerChallenge:
         """The registry's Bearer challenge: its realm and service."""
         if self._challenge is None:
-            response = requests.get(self.base, verify=self.verify, timeout=TIMEOUT)
+            response = _send("GET", self.base, verify=self.verify)
             header = response.headers.get("WWW-Authenticate", "")
             challenge = parse_bearer_challenge(header)
             if response.status_code != 401 or challenge is None:
@@ -115,12 +143,8 @@ class RegistryAPI:
             assert user.presented_password is not None
             auth = (user.name, user.presented_password)
             params["account"] = user.name
-        response = requests.get(
-            challenge.realm,
-            params=params,
-            auth=auth,
-            verify=self.verify,
-            timeout=TIMEOUT,
+        response = _send(
+            "GET", challenge.realm, params=params, auth=auth, verify=self.verify
         )
         if response.status_code != 200:
             return TokenRefusal(
@@ -168,18 +192,21 @@ class RegistryAPI:
         path: str,
     ) -> Observation:
         scope = scope_for(action, repository)
-        grant = self.request_token(user, scope)
-        if isinstance(grant, TokenRefusal):
-            return Observation(
-                Outcome.UNAUTHORIZED, f"token refused ({grant.status}): {grant.message}"
+        try:
+            grant = self.request_token(user, scope)
+            if isinstance(grant, TokenRefusal):
+                return Observation(
+                    Outcome.UNAUTHORIZED,
+                    f"token refused ({grant.status}): {grant.message}",
+                )
+            response = _send(
+                method,
+                self.base + path,
+                headers={"Authorization": f"Bearer {grant.token}"},
+                verify=self.verify,
             )
-        response = requests.request(
-            method,
-            self.base + path,
-            headers={"Authorization": f"Bearer {grant.token}"},
-            verify=self.verify,
-            timeout=TIMEOUT,
-        )
+        except RegistryUnreachable as error:
+            return Observation(Outcome.ERROR, str(error))
         return observe_response(response)
 
 

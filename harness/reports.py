@@ -328,7 +328,8 @@ def render_terminal(summary: RunSummary, width: int = 100) -> str:
     lines: list[str] = []
     for grid in build_grids(summary):
         lines += _terminal_table(grid, width)
-    lines += _wrap(total_line(summary), width)
+    if summary.results:
+        lines += _wrap(total_line(summary), width)
     lines += _terminal_security(summary, width)
     for sentence in disagreements(summary):
         lines += _wrap(f"{DISAGREE_MARK} {sentence}", width)
@@ -378,6 +379,8 @@ def _md_table(grid: Grid) -> Iterator[str]:
 
 
 def _md_differences(summary: RunSummary) -> Iterator[str]:
+    if not summary.results:
+        return
     yield "## Differences"
     yield ""
     differences = _differences(summary)
@@ -396,7 +399,8 @@ def render_markdown(summary: RunSummary) -> str:
     lines += [
         f"- **{_md(label)}:** {_md(value)}" for label, value in summary.facts.items()
     ]
-    lines += ["", f"{total_line(summary)}.", ""]
+    if summary.results:
+        lines += ["", f"{total_line(summary)}.", ""]
     for grid in build_grids(summary):
         lines += _md_table(grid)
     if disagreements(summary):
@@ -429,7 +433,7 @@ _STYLE = """
 :root { color-scheme: light; }
 body { margin: 0; background: #f6f7f9; color: #1f2328;
   font: 15px/1.45 system-ui, "DejaVu Sans", "Liberation Sans", sans-serif; }
-main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 2rem 3rem; }
+main { max-width: 96rem; margin: 0 auto; padding: 1.5rem 2rem 3rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .75rem; }
 h2 { font-size: 1.15rem; margin: 0 0 .6rem; }
 h2 code, td, th, summary, .detail { font-family: "DejaVu Sans Mono", monospace; }
@@ -448,6 +452,8 @@ section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px;
 table { border-collapse: separate; border-spacing: 4px; }
 th { text-align: left; font-weight: 600; padding: .3rem .6rem; color: #424a53; }
 th, td { white-space: nowrap; }
+.security td { white-space: normal; overflow-wrap: anywhere; vertical-align: top; }
+.security td:first-child, .security td:nth-child(2) { white-space: nowrap; }
 thead th { border-bottom: 2px solid #d0d7de; }
 td { padding: .35rem .7rem; border-radius: 4px; min-width: 6rem; }
 .ok { background: #dcf5e3; color: #0f5323; }
@@ -565,7 +571,8 @@ def _html_lines(summary: RunSummary) -> Iterable[str]:
     yield "<body><main>"
     yield "<h1>Permission matrix</h1>"
     yield _html_facts(summary.facts)
-    yield f'<p class="total {state}">{_h(total_line(summary))}</p>'
+    if summary.results:
+        yield f'<p class="total {state}">{_h(total_line(summary))}</p>'
     yield _html_legend()
     yield from (_html_table(grid) for grid in build_grids(summary))
     if summary.lint:

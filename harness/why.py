@@ -16,7 +16,12 @@ from typing import Any
 
 from harness.acl import TokenRequest, decide
 from harness.matrix import Cell, User
-from harness.registry_api import RegistryAPI, TokenRefusal, scope_for
+from harness.registry_api import (
+    RegistryAPI,
+    RegistryUnreachable,
+    TokenRefusal,
+    scope_for,
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,9 @@ class Why:
             return f"no token for {self.scope}: {self.refusal}"
         resource = self.scope.rsplit(":", 1)[0]
         text = f"granted [{', '.join(self.granted)}] for {resource}"
-        if self.decided_by:
+        if self.decided_by and self.decided_by.startswith("no ACL entry"):
+            text += f": {self.decided_by}"
+        elif self.decided_by:
             text += f" by {self.decided_by}"
         if self.disagreement:
             text += f"; {self.disagreement}"
@@ -53,7 +60,10 @@ def explain(
     scope = scope_for(cell.action.value, cell.repository)
     if scope is None:
         return Why(None, None, None)
-    grant = api.request_token(user, scope)
+    try:
+        grant = api.request_token(user, scope)
+    except RegistryUnreachable as error:
+        return Why(scope, None, None, refusal=str(error))
     if isinstance(grant, TokenRefusal):
         return Why(scope, None, None, refusal=f"{grant.status} {grant.message}")
     if acl is None:

@@ -54,6 +54,7 @@ from harness.redaction import redactor
 from harness.registry_api import (
     TIMEOUT,
     RegistryAPI,
+    RegistryUnreachable,
     TokenGrant,
     TokenRefusal,
     observe_response,
@@ -401,7 +402,7 @@ class HttpClient:
         except requests.RequestException as error:
             raise _error(
                 f"cannot reach the registry at {self._base}: {error}"
-            ) from error
+            ) from None
         if response.status_code == 200:
             return False
         challenge = parse_bearer_challenge(response.headers.get("WWW-Authenticate", ""))
@@ -415,8 +416,8 @@ class HttpClient:
     def _grant(self, user: User | None, scope: str | None) -> TokenGrant | TokenRefusal:
         try:
             return self.registry_api.request_token(user, scope)
-        except (requests.RequestException, ValueError, jwt.PyJWTError) as error:
-            raise _error(f"no token from the realm: {error}") from error
+        except (RegistryUnreachable, ValueError, jwt.PyJWTError) as error:
+            raise _error(f"no token from the realm: {error}") from None
 
 
 def _token_refused(refusal: TokenRefusal, prefix: str) -> Observation:

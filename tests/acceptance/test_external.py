@@ -113,7 +113,7 @@ def test_team_matrix_against_a_running_registry(run_matrix, running_stack, tmp_p
             timeout=10,
         ).json()["tags"]
         assert (tags or []) == expected, repository
-    assert "left 1 test manifest(s) in builds/app" in run.output
+    assert "left 1 test manifest(s) in builds/app: no cell" in run.output
 
 
 def test_http_client_needs_no_engine_in_external_mode(run_matrix, running_stack):

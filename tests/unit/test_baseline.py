@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.baseline import BaselineError, load_baseline, regression, write_baseline
+from harness.baseline import (
+    BaselineError,
+    check_overlap,
+    load_baseline,
+    regression,
+    write_baseline,
+)
 from harness.challenge import BearerChallenge
 from harness.matrix import Matrix, Outcome, load_matrix
 from harness.outcomes import Observation
@@ -191,3 +197,12 @@ def test_login_cell_asks_for_no_token_and_explains_nothing_more():
         "admin login: expected ok with message containing 'Login Succeeded', "
         "observed ok ('Login Succeeded')"
     )
+
+
+def test_baseline_sharing_no_cell_with_the_run_is_refused(tmp_path):
+    path = tmp_path / "baseline.json"
+    write_baseline(path, [_result("admin", "login", None, "ok")], {"client": "sdk"})
+    baseline = load_baseline(path)
+    check_overlap(path, baseline, {"sdk admin login -", "sdk admin pull x"})  # overlaps
+    with pytest.raises(BaselineError, match="shares no cell with this run"):
+        check_overlap(path, baseline, {"cli admin login -"})
