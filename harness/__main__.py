@@ -102,13 +102,17 @@ def stack_up(arguments: argparse.Namespace) -> int:
     stopping = threading.Event()
     for caught in (signal.SIGINT, signal.SIGTERM):
         signal.signal(caught, lambda *_: stopping.set())
+    # A parent such as timeout(1) may start us with these blocked: they would wait
+    # unseen, and the stack would never be removed.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     with EmbeddedStack(settings, passwords, matrix.acl, run_id) as endpoints:
         _print(f"registry: http://{endpoints.registry}")
         _print(f"realm: {endpoints.realm}")
         _print(f"ca: {endpoints.certificate}")
         _print(f"users and ACL: {arguments.matrix}")
         _print("ready; Ctrl-C (or SIGTERM) stops and removes it")
-        stopping.wait()
+        while not stopping.wait(timeout=1):
+            pass
     _print("stopped")
     return 0
 
