@@ -8,18 +8,16 @@ push and pull through a registry without authentication.
 import os
 import subprocess
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import docker.errors
 import pytest
-import requests
 
 from harness.clients.cli import DOCKER_MISSING, TIMEOUT, CliClient
 from harness.errors import HarnessError, SetupError
-from harness.images import LOCAL_REGISTRY_IMAGE, build_probe_image, require_image
-from harness.leftovers import remove_container, run_labels
+from harness.images import LOCAL_REGISTRY_IMAGE, build_probe_image
+from harness.leftovers import run_labels
 from harness.matrix import Outcome, User
 from harness.outcomes import Observation
 
@@ -43,41 +41,14 @@ class RegistryAPIStandIn:
         return Observation(Outcome.OK, "200 OK")
 
 
-def _wait_until_serving(address: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if requests.get(f"http://{address}/v2/", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"the registry at {address} did not answer in {seconds} s")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def module_run_id() -> str:
     return "itcli" + uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="module")
-def plain_registry(engine, module_run_id):
-    """A registry without authentication on a free port: its host:port."""
-    require_image(engine, REGISTRY_IMAGE, "registry_image")
-    container = engine.containers.run(
-        REGISTRY_IMAGE,
-        detach=True,
-        ports={"5000/tcp": ("127.0.0.1", None)},
-        labels=run_labels(module_run_id),
-    )
-    try:
-        container.reload()
-        address = f"localhost:{container.ports['5000/tcp'][0]['HostPort']}"
-        _wait_until_serving(address)
-        yield address
-    finally:
-        remove_container(container)  # with its anonymous /var/lib/registry volume
+def plain_registry(registry_without_auth):
+    return registry_without_auth
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import docker
 import pytest
-import requests
 
 from harness.clients.http import HttpClient, make_probe_image
-from harness.images import LOCAL_REGISTRY_IMAGE, build_probe_image
-from harness.leftovers import remove_container, run_labels
+from harness.images import build_probe_image
+from harness.leftovers import run_labels
 from harness.matrix import Outcome, User
 from harness.registry_api import RegistryAPI
 
@@ -29,34 +26,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def registry(engine: docker.DockerClient, run_id: str) -> Iterator[str]:
-    """host:port of a fresh registry 3.0.0 that asks for no credentials."""
-    container = engine.containers.run(
-        LOCAL_REGISTRY_IMAGE.format(version="3.0.0"),
-        detach=True,
-        ports={"5000/tcp": ("127.0.0.1", None)},
-        labels=run_labels(run_id),
-    )
-    try:
-        container.reload()
-        address = f"localhost:{container.ports['5000/tcp'][0]['HostPort']}"
-        _wait_for(f"http://{address}/v2/")
-        yield address
-    finally:
-        remove_container(container)  # with its anonymous /var/lib/registry volume
-
-
-def _wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"registry at {url} did not answer 200 within {seconds} s")
-        time.sleep(0.2)
+def registry(registry_without_auth: str) -> str:
+    return registry_without_auth
 
 
 def _client(registry: str, run_id: str) -> HttpClient:
