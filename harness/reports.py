@@ -121,7 +121,7 @@ def _build_grid(
         if result.regression:
             notes += 1
             note = notes
-        members.append(GridCell(result, note, _cell_key(result) in disagreeing))
+        members.append(GridCell(result, note, describe_cell(result) in disagreeing))
     shown: dict[tuple[str, str], GridCell] = {}
     for member in members:
         shown.setdefault(
@@ -130,30 +130,35 @@ def _build_grid(
     return Grid(name, users, tuple(columns), tuple(members), shown)
 
 
-def _cell_key(result: CellResult) -> str:
-    return describe_cell(result)
+def _outcomes_by_client(summary: RunSummary) -> dict[str, dict[str, str]]:
+    """Cell (``user02 pull adminimage``) -> client -> observed outcome."""
+    observed: dict[str, dict[str, str]] = {}
+    for result in summary.results:
+        observed.setdefault(describe_cell(result), {})[result.client] = result.observed
+    return observed
+
+
+def _disagreeing(summary: RunSummary) -> dict[str, dict[str, str]]:
+    return {
+        cell: by_client
+        for cell, by_client in _outcomes_by_client(summary).items()
+        if len(set(by_client.values())) > 1
+    }
 
 
 def disagreements(summary: RunSummary) -> list[str]:
     """One sentence per cell on which the run's clients observed different outcomes."""
-    observed: dict[str, dict[str, str]] = {}
-    for result in summary.results:
-        observed.setdefault(_cell_key(result), {})[result.client] = result.observed
     return [
-        f"clients disagree on {key}: "
+        f"clients disagree on {cell}: "
         + ", ".join(f"{client} {outcome}" for client, outcome in by_client.items())
-        for key, by_client in observed.items()
-        if len(set(by_client.values())) > 1
+        for cell, by_client in _disagreeing(summary).items()
     ]
 
 
 def build_grids(summary: RunSummary) -> list[Grid]:
     """The grids of a run, the account first, then each repository as it comes."""
     by_client = len({result.client for result in summary.results}) > 1
-    disagreeing = {
-        sentence.split(": ")[0].removeprefix("clients disagree on ")
-        for sentence in disagreements(summary)
-    }
+    disagreeing = set(_disagreeing(summary))
     return [
         _build_grid(name, cells, by_client, disagreeing)
         for name, cells in summary.tables().items()
